@@ -1,0 +1,36 @@
+# The two commands of the README: `make book` and `make test`. Both set everything up on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test unit nbval venv clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Builds _build/html from the notebooks' stored outputs (execute_notebooks: off in _config.yml).
+# -W turns every warning (a broken reference, a failed notebook) into a failure.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W --keep-going
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -q
+
+# Re-executes every chapter (CPU quick profile) and compares it with its stored outputs.
+nbval: $(STAMP)
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 book -q -p no:cacheprovider
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 book -q -p no:cacheprovider
+
+clean:
+	rm -rf _build

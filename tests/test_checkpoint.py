@@ -1,0 +1,89 @@
+import pickle
+
+import pytest
+import torch
+
+from srgan_lite import load_checkpoint, load_generator, save_checkpoint, save_generator, srresnet
+from srgan_lite.errors import CheckpointError, WeightsError
+
+
+def test_safetensors_round_trip_is_exact(tmp_path):
+    torch.manual_seed(0)
+    model = srresnet(scale=2, num_blocks=2, channels=16)
+    path = save_generator(model, tmp_path / "g.safetensors")
+    loaded = load_generator(path)
+    assert loaded.config == model.config
+    for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert torch.equal(a, b), name
+    x = torch.rand(1, 3, 8, 8)
+    assert torch.equal(model.eval()(x), loaded(x))
+
+
+def test_fp16_export_is_small_and_close(tmp_path):
+    model = srresnet()
+    path = save_generator(model, tmp_path / "g16.safetensors", dtype=torch.float16, metadata={"name": "test"})
+    assert path.stat().st_size < 3.5e6  # 1.55 M parameters x 2 bytes
+    loaded = load_generator(path)
+    assert next(loaded.parameters()).dtype == torch.float32
+    x = torch.rand(1, 3, 8, 8)
+    assert (model.eval()(x) - loaded(x)).abs().max() < 5e-2
+
+
+def test_other_architecture_is_a_clear_error(tmp_path):
+    path = save_generator(srresnet(num_blocks=4), tmp_path / "g.safetensors")
+    from srgan_lite.checkpoint import load_state_dict_strict, read_generator_file
+
+    tensors, _ = read_generator_file(path)
+    with pytest.raises(WeightsError, match="g.safetensors does not fit SRResNet.*missing"):
+        load_state_dict_strict(srresnet(num_blocks=8), tensors, str(path))
+    with pytest.raises(WeightsError, match="another shape"):
+        load_state_dict_strict(srresnet(num_blocks=4, channels=32), tensors, str(path))
+
+
+def test_corrupt_and_missing_weights_files(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a safetensors file at all")
+    with pytest.raises(WeightsError, match="bad.safetensors"):
+        load_generator(bad)
+    with pytest.raises(WeightsError, match="does not exist"):
+        load_generator(tmp_path / "nope.safetensors")
+
+
+def test_checkpoint_round_trip_is_atomic(tmp_path):
+    path = tmp_path / "run" / "ckpt.pt"
+    state = {"step": 3, "model": {"w": torch.arange(4.0)}, "config": {"lr": 1e-4, "name": "x"}, "rng": torch.get_rng_state()}
+    save_checkpoint(state, path)
+    assert [p.name for p in path.parent.iterdir()] == ["ckpt.pt"]  # no temp file left behind
+    loaded = load_checkpoint(path)
+    assert loaded["step"] == 3 and torch.equal(loaded["model"]["w"], state["model"]["w"])
+
+
+def test_failed_write_keeps_previous_checkpoint(tmp_path):
+    path = tmp_path / "ckpt.pt"
+    save_checkpoint({"step": 1}, path)
+
+    class Boom:
+        def __reduce__(self):
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        save_checkpoint({"step": 2, "bad": Boom()}, path)
+    assert load_checkpoint(path)["step"] == 1
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+class Payload:
+    pass
+
+
+def test_pickled_objects_are_refused(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"step": 1, "payload": Payload()}, path)  # an arbitrary object: unpickling it could run code
+    with pytest.raises(CheckpointError, match="refusing to load"):
+        load_checkpoint(path)
+    raw = tmp_path / "raw.pt"
+    raw.write_bytes(pickle.dumps({"x": 1}) + b"garbage")
+    with pytest.raises(CheckpointError, match="raw.pt"):
+        load_checkpoint(raw)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "missing.pt")
