@@ -99,7 +99,14 @@ class VGGFeatures(nn.Module):
         state = _load_state_dict(weights, allow_random_fallback)
         self.pretrained = state is not None
         features = make_layers(cfgs["E"])  # VGG19's conv part: torchvision's vgg19().features, without the 120 M-parameter classifier
-        if state is not None:
+        if state is None:
+            # torchvision's VGG init (make_layers alone keeps PyTorch's default, under which
+            # activations shrink ~2.5x per layer: relu5_4 would be ~input-independent, the loss ~1e-16)
+            for m in features.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                    nn.init.zeros_(m.bias)
+        else:
             state = {k.removeprefix("features."): v for k, v in state.items() if not k.startswith("classifier.")}
             try:
                 features.load_state_dict(state)

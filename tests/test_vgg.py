@@ -81,3 +81,13 @@ def test_bad_weight_files_and_layers(tmp_path):
 def test_random_weights_warn():
     with pytest.warns(UserWarning, match="random weights"):
         VGGFeatures(weights=None)
+
+
+def test_random_weights_use_torchvision_init_so_deep_features_do_not_vanish():
+    torch.manual_seed(0)
+    with pytest.warns(UserWarning, match="random weights"):
+        vgg = VGGFeatures(("vgg54",), weights=None)
+    x = torch.rand(2, 3, 64, 64) * 2 - 1
+    out = vgg(x)["relu5_4"]
+    assert out.std() > 1e-2  # PyTorch's default conv init gives ~5e-3 here
+    assert (out[0] - out[1]).abs().mean() > 1e-3  # and depend on the input (default init: ~1e-7, a loss of ~1e-16)

@@ -1,0 +1,105 @@
+"""Training throughput: `srgan_lite.train` (its real data pipeline) against a bare PyTorch loop.
+
+Prints images/s of both for the same model, batch and crop, their ratio (target >= 0.9), the FLOPs
+of one step (torch.utils.flop_counter) and the fraction of this machine's matmul peak they reach.
+
+    python benchmarks/bench_train.py --stage srresnet --steps 20 --batch-size 16 --patch-size 96
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from srgan_lite import Discriminator, losses, srresnet
+from srgan_lite.config import make_config
+from srgan_lite.train import train
+
+
+def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 5) -> float:
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    a @ b
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n**3 * repeats / (time.perf_counter() - start)
+
+
+def bare_step_fn(stage: str, batch: int, patch: int, amp: bool, channels_last: bool):
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    g = srresnet().to(memory_format=fmt)
+    opt_g = torch.optim.Adam(g.parameters(), 1e-4, betas=(0.9, 0.999))
+    d = Discriminator(patch).to(memory_format=fmt) if stage == "srgan" else None
+    opt_d = torch.optim.Adam(d.parameters(), 1e-4, betas=(0.9, 0.999)) if d is not None else None
+    lr = torch.rand(batch, 3, patch // 4, patch // 4).to(memory_format=fmt)
+    hr = (torch.rand(batch, 3, patch, patch) * 2 - 1).to(memory_format=fmt)
+
+    def step():
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
+            sr = g(lr)
+            loss = losses.pixel_mse(sr.float(), hr)
+            if d is not None:
+                loss = loss + 1e-3 * losses.generator_adversarial_loss(d(sr).float())
+        opt_g.zero_grad()
+        loss.backward()
+        opt_g.step()
+        if d is not None:
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
+                loss_d = losses.discriminator_loss(d(hr).float(), d(sr.detach()).float())
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+
+    return step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage", choices=["srresnet", "srgan"], default="srresnet")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--patch-size", type=int, default=96)
+    parser.add_argument("--amp", choices=["off", "bf16"], default="off")
+    parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--data", default="skimage")
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    amp = args.amp == "bf16"
+
+    step = bare_step_fn(args.stage, args.batch_size, args.patch_size, amp, args.channels_last)
+    with FlopCounterMode(display=False) as counter:
+        step()
+    flops = counter.get_total_flops()
+    step()  # warm-up
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        step()
+    bare = args.steps * args.batch_size / (time.perf_counter() - start)
+
+    config = make_config("quick", args.stage, [
+        "model.num_blocks=16", "model.channels=64", f"data.batch_size={args.batch_size}",
+        f"data.patch_size={args.patch_size}", f"data.workers={args.workers}", "data.val=null",
+        f"data.train={args.data}", f"run.steps={args.steps + 2}", "run.log_every=1", "run.val_every=0",
+        f"run.ckpt_every={args.steps + 2}", "run.progress=false", "run.device=cpu", f"run.amp={args.amp}",
+        f"run.channels_last={str(args.channels_last).lower()}", "optim.lr=1e-4", "optim.schedule=constant"])
+    with tempfile.TemporaryDirectory() as out:
+        history = train(config, out).history
+    # Rows 3.. are steady state (each row covers one step); the first two include start-up.
+    steady = history[2:]
+    ours = sum(args.batch_size for _ in steady) / sum(args.batch_size / r["images_per_s"] for r in steady)
+
+    peak = matmul_peak(torch.bfloat16 if amp else torch.float32)
+    step_seconds = args.batch_size / bare
+    print(f"stage {args.stage}, batch {args.batch_size} x {args.patch_size}px, amp {args.amp}, "
+          f"channels_last {args.channels_last}, threads {torch.get_num_threads()}")
+    print(f"bare loop (random tensors): {bare:8.2f} images/s")
+    print(f"srgan_lite.train ({args.data}): {ours:8.2f} images/s   ratio {ours / bare:.3f}")
+    print(f"FLOPs per step: {flops / 1e9:.1f} GFLOP -> {flops / step_seconds / 1e9:.1f} GFLOP/s achieved")
+    print(f"matmul peak ({'bf16' if amp else 'fp32'}, 2048^2): {peak / 1e9:.1f} GFLOP/s -> fraction {flops / step_seconds / peak:.2f}")
+
+
+if __name__ == "__main__":
+    main()

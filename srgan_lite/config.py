@@ -1,0 +1,301 @@
+"""Typed configuration: one dataclass per concern, named profiles, YAML files and ``key=value`` overrides.
+
+Profiles (chosen in one place, :func:`make_config`):
+
+* ``paper``: the paper's recipe (Sec. 3.2). 16 random 96x96 HR crops per batch, Adam with
+  beta1 = 0.9 at 10^-4. SRResNet: 10^6 iterations with MSE. SRGAN: initialised from SRResNet,
+  10^5 iterations at 10^-4 then 10^5 at 10^-5, VGG54 content loss + 10^-3 adversarial loss, one
+  D step per G step.
+* ``quick``: the same networks and losses, sized to finish in a minute or two on 2 CPU cores
+  (48x48 crops, a few hundred steps, the scikit-image photos). SRGAN's quick profile uses the
+  paper's SRGAN-MSE variant (Table 1), which needs no pretrained VGG19.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+from .generator import GeneratorConfig
+
+PROFILES = ("quick", "paper")
+STAGES = ("srresnet", "srgan")
+
+
+@dataclass
+class DataConfig:
+    """Where training and validation images come from, and how they are cut.
+
+    Args:
+        train: a benchmark/dataset name (``skimage``, ``DIV2K_train_HR``, ...) or a folder of HR images.
+        val: the same for validation (PSNR/SSIM under the evaluation protocol), or ``None``.
+        data_dir: root of downloaded datasets (else ``$SRGAN_LITE_DATA``, else a user cache dir).
+        patch_size: HR crop size (96 in the paper); LR crops are ``patch_size / scale``.
+        batch_size: global batch (16 in the paper), split across DDP ranks.
+        workers: DataLoader worker processes.
+        val_crop: centre-crop validation HR images to this size (0 = whole images).
+        max_val_images: validate on at most this many images (0 = all).
+    """
+
+    train: str = "skimage"
+    val: str | None = "Set5"
+    data_dir: str | None = None
+    patch_size: int = 96
+    batch_size: int = 16
+    workers: int = 2
+    val_crop: int = 0
+    max_val_images: int = 0
+
+
+@dataclass
+class OptimConfig:
+    """Adam and the learning-rate schedule.
+
+    Args:
+        lr: initial learning rate of G and D (paper: 10^-4).
+        betas: Adam's (beta1, beta2) (paper: beta1 = 0.9).
+        schedule: ``constant``, ``step`` (multiply by ``gamma`` at each of ``milestones``) or
+            ``cosine`` (to ``lr * min_lr_ratio`` at the last step).
+        milestones: steps at which ``step`` decays (paper SRGAN: [100000]).
+        gamma: decay factor of ``step`` (paper: 0.1, i.e. 10^-4 -> 10^-5).
+        min_lr_ratio: final lr / initial lr of ``cosine``.
+        grad_clip: clip G's and D's gradient norm to this (0 = off; not in the paper).
+    """
+
+    lr: float = 1e-4
+    betas: tuple[float, float] = (0.9, 0.999)
+    schedule: str = "constant"
+    milestones: list[int] = field(default_factory=list)
+    gamma: float = 0.1
+    min_lr_ratio: float = 0.01
+    grad_clip: float = 0.0
+
+
+@dataclass
+class LossConfig:
+    """The objective. SRResNet: MSE (Eq. 4). SRGAN: Eq. (3) = content + adversarial_weight * Eq. (6).
+
+    Args:
+        content: ``mse`` (SRGAN-MSE), ``vgg22`` or ``vgg54`` (paper default for SRGAN).
+        adversarial_weight: 10^-3 in the paper.
+        vgg_weights: ``imagenet`` (torchvision, via the torch hub cache) or a state-dict path.
+        allow_random_vgg: if the VGG19 weights cannot be had, continue with random weights
+            (loudly). Off by default: never fall back silently.
+    """
+
+    content: str = "mse"
+    adversarial_weight: float = 1e-3
+    vgg_weights: str = "imagenet"
+    allow_random_vgg: bool = False
+
+
+@dataclass
+class RunConfig:
+    """How a run executes, logs and saves.
+
+    Args:
+        stage: ``srresnet`` (G alone, MSE) or ``srgan`` (G and D, perceptual loss).
+        steps: total generator updates.
+        init: generator weights to start from (a registered name or a .safetensors file); SRGAN
+            starts from a trained SRResNet in the paper.
+        device: ``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``.
+        amp: ``auto`` (bf16 autocast on CUDA), ``bf16`` or ``off``.
+        channels_last, compile: speed options (NHWC memory layout; ``torch.compile``).
+        seed: seeds model initialisation and the data stream; a resumed run repeats it exactly.
+        log_every, val_every, ckpt_every: intervals in steps (0 = never, except at the end).
+        keep_checkpoints: keep the last K checkpoints.
+        progress: show a tqdm bar (off in notebooks, which print log lines instead).
+    """
+
+    stage: str = "srresnet"
+    steps: int = 1_000_000
+    init: str | None = None
+    device: str = "auto"
+    amp: str = "auto"
+    channels_last: bool = True
+    compile: bool = False
+    seed: int = 0
+    log_every: int = 100
+    val_every: int = 5000
+    ckpt_every: int = 5000
+    keep_checkpoints: int = 3
+    progress: bool = True
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs; stored in every checkpoint as plain data."""
+
+    model: GeneratorConfig = field(default_factory=GeneratorConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    profile: str = "paper"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        data = self.to_dict()
+        data["optim"]["betas"] = list(data["optim"]["betas"])
+        return yaml.safe_dump(data, sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        config = cls()
+        _merge(config, data, "")
+        _validate(config)
+        return config
+
+
+def _paper(stage: str) -> TrainConfig:
+    config = TrainConfig(profile="paper")
+    config.data = DataConfig(train="DIV2K_train_HR", val="Set5", patch_size=96, batch_size=16, workers=4)
+    if stage == "srresnet":
+        config.run = RunConfig(stage="srresnet", steps=1_000_000)
+        config.loss = LossConfig(content="mse")
+    else:
+        config.run = RunConfig(stage="srgan", steps=200_000, init="srresnet_x4")
+        config.optim = OptimConfig(lr=1e-4, schedule="step", milestones=[100_000], gamma=0.1)
+        config.loss = LossConfig(content="vgg54", adversarial_weight=1e-3)
+    return config
+
+
+def _quick(stage: str) -> TrainConfig:
+    config = TrainConfig(profile="quick")
+    config.data = DataConfig(train="skimage", val="skimage", patch_size=48, batch_size=8, workers=0,
+                             val_crop=128, max_val_images=3)
+    common = dict(device="auto", log_every=10, val_every=100, ckpt_every=100, keep_checkpoints=2)
+    if stage == "srresnet":
+        config.run = RunConfig(stage="srresnet", steps=200, **common)
+        config.optim = OptimConfig(lr=1e-3, schedule="cosine", min_lr_ratio=0.1)
+        config.loss = LossConfig(content="mse")
+    else:
+        config.run = RunConfig(stage="srgan", steps=100, init=None, **common)
+        config.optim = OptimConfig(lr=1e-4)
+        config.loss = LossConfig(content="mse", adversarial_weight=1e-3)
+    return config
+
+
+def make_config(profile: str = "quick", stage: str = "srresnet", overrides: list[str] | None = None,
+                yaml_file: str | Path | None = None) -> TrainConfig:
+    """The one place a configuration is chosen: profile preset, then a YAML file, then ``key=value`` overrides.
+
+    Args:
+        profile: ``quick`` or ``paper``.
+        stage: ``srresnet`` or ``srgan``.
+        overrides: strings like ``optim.lr=1e-5`` or ``data.patch_size=64`` (values parsed as YAML).
+        yaml_file: a YAML file with any subset of the fields (see ``configs/*.yaml``).
+    """
+    if profile not in PROFILES:
+        raise ConfigError(f"--profile {profile!r} is unknown: choose {' or '.join(PROFILES)}")
+    if stage not in STAGES:
+        raise ConfigError(f"--stage {stage!r} is unknown: choose {' or '.join(STAGES)}")
+    config = _paper(stage) if profile == "paper" else _quick(stage)
+    if yaml_file is not None:
+        path = Path(yaml_file)
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {str(exc).splitlines()[0]}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"config file {path} must hold a mapping of sections (model, data, optim, loss, run)")
+        _merge(config, data, "")
+    for item in overrides or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item!r}: expected key=value, e.g. optim.lr=1e-5")
+        _merge(config, _nest(key.strip(), _parse_value(value)), "")
+    _validate(config)
+    return config
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def _nest(dotted: str, value: Any) -> dict[str, Any]:
+    result: Any = value
+    for part in reversed(dotted.split(".")):
+        result = {part: result}
+    return result
+
+
+def _merge(target: Any, data: dict[str, Any], prefix: str) -> None:
+    """Merge plain data into nested dataclasses, checking names and coercing types."""
+    fields = {f.name: f for f in dataclasses.fields(target)}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if key not in fields:
+            raise ConfigError(f"unknown config key {name!r}: choose from {', '.join(prefix + k for k in fields)}")
+        current = getattr(target, key)
+        if isinstance(current, GeneratorConfig):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key {name!r} needs a mapping")
+            merged = {**current.to_dict(), **value}
+            unknown = set(value) - set(current.to_dict())
+            if unknown:
+                raise ConfigError(f"unknown config key {name}.{sorted(unknown)[0]!r}")
+            setattr(target, key, GeneratorConfig(**{k: _coerce(f"{name}.{k}", current.to_dict()[k], v) for k, v in merged.items()}))
+        elif dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key {name!r} needs a mapping")
+            _merge(current, value, f"{name}.")
+        else:
+            setattr(target, key, _coerce(name, current, value))
+
+
+def _coerce(name: str, current: Any, value: Any) -> Any:
+    if value is None or current is None:
+        return value
+    try:
+        if isinstance(current, bool):
+            if isinstance(value, bool):
+                return value
+            raise ValueError
+        if isinstance(current, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError
+            return value
+        if isinstance(current, float):
+            return float(value)
+        if isinstance(current, str) and isinstance(value, bool):
+            return "on" if value else "off"  # YAML 1.1 reads a bare off/on as a boolean
+        if isinstance(current, tuple):
+            return tuple(float(v) for v in value)
+        if isinstance(current, list):
+            return [int(v) for v in value]
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"config key {name!r}: {value!r} is not a valid {type(current).__name__}") from None
+
+
+def _validate(config: TrainConfig) -> None:
+    data, run, optim, loss = config.data, config.run, config.optim, config.loss
+    if run.stage not in STAGES:
+        raise ConfigError(f"run.stage={run.stage!r}: choose {' or '.join(STAGES)}")
+    if data.patch_size % config.model.scale or data.patch_size < config.model.scale:
+        raise ConfigError(f"data.patch_size={data.patch_size} must be a positive multiple of the scale {config.model.scale}")
+    if run.stage == "srgan" and data.patch_size % 16:
+        raise ConfigError(f"data.patch_size={data.patch_size}: the discriminator needs a multiple of 16 (paper: 96)")
+    for name, value in (("data.batch_size", data.batch_size), ("run.steps", run.steps)):
+        if value < 1:
+            raise ConfigError(f"{name}={value} must be at least 1")
+    if optim.schedule not in ("constant", "step", "cosine"):
+        raise ConfigError(f"optim.schedule={optim.schedule!r}: choose constant, step or cosine")
+    if optim.lr <= 0:
+        raise ConfigError(f"optim.lr={optim.lr} must be positive")
+    if loss.content not in ("mse", "vgg22", "vgg54"):
+        raise ConfigError(f"loss.content={loss.content!r}: choose mse, vgg22 or vgg54")
+    if run.amp not in ("auto", "bf16", "off"):
+        raise ConfigError(f"run.amp={run.amp!r}: choose auto, bf16 or off")
