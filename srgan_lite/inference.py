@@ -82,6 +82,30 @@ def super_resolve(model: nn.Module, image: np.ndarray, *, tile: int = 0, overlap
     return tensor_to_image(sr)
 
 
+def upscale(image, model: nn.Module | str = "srresnet_x4", *, tile: int = 0, overlap: int | None = None) -> np.ndarray:
+    """Super-resolve one image: a path, a PIL image or an RGB uint8 array (any mode is converted).
+
+    Args:
+        image: the LR image.
+        model: a generator, a registered weights name, or a ``.safetensors`` file.
+        tile, overlap: see :func:`upscale_tensor`.
+
+    Returns:
+        The SR image as an RGB uint8 array, ``scale`` times larger.
+    """
+    from .data import read_image
+
+    if isinstance(model, (str, os.PathLike)):
+        from .weights import load_pretrained
+
+        model = load_pretrained(model)
+    if isinstance(image, (str, os.PathLike)):
+        image = read_image(image)
+    elif not isinstance(image, np.ndarray):  # PIL
+        image = np.asarray(image.convert("RGB"))
+    return super_resolve(model, image, tile=tile, overlap=overlap)
+
+
 def output_path(source: Path, out: Path | None, single: bool, scale: int) -> Path:
     """Where ``upscale`` writes a result: ``-o`` file for one input, else ``<out or source dir>/<stem>_x4.png``."""
     if out is not None and single and out.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"):

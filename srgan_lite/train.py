@@ -281,9 +281,30 @@ class Trainer:
         from .evaluate import evaluate
 
         result = evaluate(self.generator, self.val_images, scale=self.config.model.scale, device=self.device)
+        self._save_sample_grid()
         self.generator.train()
         ddp.barrier(self.info)
         return {"val_psnr": result.psnr_y, "val_ssim": result.ssim_y}
+
+    def _save_sample_grid(self, size: int = 192) -> Path:
+        """``samples/step_N.png``: bicubic | G | HR on a centre crop of the first validation image."""
+        from PIL import Image
+
+        from .imresize import bicubic_degrade, imresize_uint8, modcrop
+        from .inference import super_resolve
+
+        scale = self.config.model.scale
+        hr = modcrop(_centre_crop(self.val_images[0][1], size), scale)
+        if hr.ndim == 2:
+            hr = np.repeat(hr[:, :, None], 3, axis=2)
+        lr = bicubic_degrade(hr, scale)
+        panels = [imresize_uint8(lr, scale), super_resolve(self.generator, lr), hr]
+        gap = np.full((hr.shape[0], 4, 3), 255, np.uint8)
+        grid = np.concatenate([panels[0], gap, panels[1], gap, panels[2]], axis=1)
+        path = self.run_dir / "samples" / f"step_{self.step:08d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(grid).save(path)
+        return path
 
     def _log(self, row: dict[str, Any], bar, writer) -> None:
         if not self.info.is_main:

@@ -74,3 +74,60 @@ def model_card(name: str) -> str:
     if entry is None or not entry.get("card"):
         raise WeightsError(f"no model card for {name!r}")
     return (WEIGHTS_DIR / entry["card"]).read_text()
+
+
+def publish(
+    source: str | os.PathLike,
+    name: str,
+    *,
+    description: str,
+    card: str,
+    history: str | os.PathLike | None = None,
+    scores: dict | None = None,
+) -> Path:
+    """Add trained weights to the shipped registry (a maintainer's step, run when weights are retrained).
+
+    Args:
+        source: a generator ``.safetensors`` file or a training checkpoint (``.pt``).
+        name: registry name, e.g. ``srresnet_x4``.
+        description: one line for ``srgan-lite data list`` and the docs.
+        card: the model card (markdown), saved as ``<name>.md``.
+        history: the run's ``history.csv``, copied as ``<name>_history.csv`` for the book's plots.
+        scores: evaluation numbers to record in the registry (e.g. {"Set5": [psnr, ssim]}).
+    """
+    import shutil
+
+    from .checkpoint import load_checkpoint, save_generator
+    from .generator import GeneratorConfig
+
+    source = Path(source)
+    if source.suffix == ".pt":
+        state = load_checkpoint(source)
+        model = SRResNet(GeneratorConfig(**state["config"]["model"]))
+        model.load_state_dict(state["generator"])
+    else:
+        model = load_generator(source)
+    WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
+    target = save_generator(model, WEIGHTS_DIR / f"{name}.safetensors", dtype=torch.float16, metadata={"name": name})
+    (WEIGHTS_DIR / f"{name}.md").write_text(card)
+    entry = {"file": target.name, "sha256": sha256_of(target), "card": f"{name}.md", "description": description,
+             "config": model.config.to_dict()}
+    if history is not None:
+        shutil.copyfile(history, WEIGHTS_DIR / f"{name}_history.csv")
+        entry["history"] = f"{name}_history.csv"
+    if scores:
+        entry["scores"] = scores
+    path = WEIGHTS_DIR / "registry.json"
+    entries = json.loads(path.read_text()) if path.exists() else {}
+    entries[name] = entry
+    path.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
+    registry.cache_clear()
+    return target
+
+
+def history_path(name: str) -> Path:
+    """The training history CSV shipped with a registered name."""
+    entry = registry().get(name)
+    if entry is None or not entry.get("history"):
+        raise WeightsError(f"no training history shipped for {name!r}")
+    return WEIGHTS_DIR / entry["history"]

@@ -44,6 +44,7 @@ def test_srresnet_run_writes_checkpoint_history_and_weights(tmp_path, images):
     assert [r["step"] for r in result.history] == [1, 2, 3, 4, 5, 6]
     assert all(np.isfinite(r["loss_g"]) for r in result.history)
     assert "val_psnr" in result.history[2] and "val_psnr" in result.history[5]
+    assert sorted(p.name for p in (tmp_path / "run" / "samples").iterdir()) == ["step_00000003.png", "step_00000006.png"]
     assert (tmp_path / "run" / "checkpoints" / "step_00000006.pt").exists()
     with open(tmp_path / "run" / "history.csv") as f:
         assert len(list(csv.DictReader(f))) == 6

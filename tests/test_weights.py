@@ -1,0 +1,46 @@
+import json
+
+import pytest
+import torch
+
+from srgan_lite import save_generator, srresnet, weights
+from srgan_lite.errors import WeightsError
+
+
+@pytest.fixture
+def registry_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path)
+    weights.registry.cache_clear()
+    yield tmp_path
+    weights.registry.cache_clear()
+
+
+def test_publish_then_load_by_name(registry_dir, tmp_path):
+    torch.manual_seed(0)
+    model = srresnet(num_blocks=2, channels=8)
+    source = save_generator(model, tmp_path / "src" / "g.safetensors")
+    history = tmp_path / "h.csv"
+    history.write_text("step,loss_g\n1,0.5\n")
+    weights.publish(source, "tiny_x4", description="a test", card="# tiny\n", history=history, scores={"Set5": [30.0, 0.9]})
+    entry = json.loads((registry_dir / "registry.json").read_text())["tiny_x4"]
+    assert entry["sha256"] == weights.sha256_of(registry_dir / "tiny_x4.safetensors")
+    loaded = weights.load_pretrained("tiny_x4")
+    x = torch.rand(1, 3, 6, 6)
+    assert (loaded(x) - model.eval()(x)).abs().max() < 2e-2  # shipped as fp16
+    assert weights.model_card("tiny_x4") == "# tiny\n"
+    assert weights.history_path("tiny_x4").read_text().startswith("step,loss_g")
+
+
+def test_sha256_mismatch_is_refused(registry_dir, tmp_path):
+    source = save_generator(srresnet(num_blocks=1, channels=8), tmp_path / "g.safetensors")
+    weights.publish(source, "tiny_x4", description="t", card="c")
+    with open(registry_dir / "tiny_x4.safetensors", "r+b") as f:
+        f.seek(-4, 2)
+        f.write(b"\x00\x01\x02\x03")
+    with pytest.raises(WeightsError, match="sha256"):
+        weights.load_pretrained("tiny_x4")
+
+
+def test_unknown_name_lists_the_registered_ones(registry_dir):
+    with pytest.raises(WeightsError, match="unknown weights 'nope'"):
+        weights.load_pretrained("nope")
