@@ -99,13 +99,7 @@ def _matrix(n_in: int, n_out: int, s: float, aa: bool, boundary: str, device: to
     return torch.tensor(weight_matrix(n_in, n_out, s, aa, boundary), device=device, dtype=dtype)
 
 
-def _round_uint8(x: Tensor) -> Tensor:
-    return x.add(0.5).floor_().clamp_(0.0, 255.0)
-
-
-def _resize(
-    x: Tensor, scale: float | None, size: tuple[int, int] | None, antialias: bool, boundary: str, to_uint8: bool
-) -> Tensor:
+def _resize(x: Tensor, scale: float | None, size: tuple[int, int] | None, antialias: bool, boundary: str) -> Tensor:
     if x.dim() < 2:
         raise ConfigError(f"imresize expects a (..., H, W) tensor, got shape {tuple(x.shape)}")
     for dim, out_length, s in _plan(tuple(x.shape[-2:]), scale, size):
@@ -114,8 +108,6 @@ def _resize(
             continue
         m = _matrix(in_length, out_length, s, antialias, boundary, x.device, x.dtype)
         x = torch.matmul(m, x) if dim == 0 else torch.matmul(x, m.T)
-        if to_uint8:
-            x = _round_uint8(x)
     return x
 
 
@@ -138,22 +130,29 @@ def imresize(
     """
     if not x.is_floating_point():
         raise ConfigError(f"imresize expects a float tensor, got {x.dtype} (use imresize_uint8 for uint8 arrays)")
-    return _resize(x, scale, size, antialias, boundary, to_uint8=False)
+    return _resize(x, scale, size, antialias, boundary)
 
 
 def imresize_uint8(
     image: np.ndarray, scale: float, *, antialias: bool = True, boundary: str = "replicate"
 ) -> np.ndarray:
-    """MATLAB ``imresize`` of a uint8 image (H, W) or (H, W, C): float64 passes, each rounded half-up to uint8."""
+    """MATLAB ``imresize`` of a uint8 image (H, W) or (H, W, C): float64 passes, each rounded half-up to uint8.
+
+    Runs in NumPy (tiny crops in a data loader would spend more time in torch's thread pool than computing).
+    """
     if image.dtype != np.uint8 or image.ndim not in (2, 3):
         raise ConfigError(f"imresize_uint8 expects a uint8 (H, W) or (H, W, C) array, got {image.dtype} {image.shape}")
-    t = torch.from_numpy(np.array(image, dtype=np.float64))
-    if image.ndim == 3:
-        t = t.permute(2, 0, 1)
-    out = _resize(t, scale, None, antialias, boundary, to_uint8=True).to(torch.uint8)
-    if image.ndim == 3:
-        out = out.permute(1, 2, 0)
-    return np.ascontiguousarray(out.numpy())
+    # (C, H, W), contiguous, so that NumPy's matmul hands every channel to BLAS
+    x = np.ascontiguousarray(image.transpose(2, 0, 1) if image.ndim == 3 else image, dtype=np.float64)
+    for dim, out_length, s in _plan(image.shape[:2], scale, None):
+        in_length = x.shape[dim - 2]
+        if out_length == in_length and s == 1.0:
+            continue
+        m = weight_matrix(in_length, out_length, s, antialias, boundary)
+        x = np.matmul(m, x) if dim == 0 else np.matmul(x, m.T)
+        x = np.clip(np.floor(x + 0.5), 0.0, 255.0)
+    out = x.astype(np.uint8)
+    return np.ascontiguousarray(out.transpose(1, 2, 0) if image.ndim == 3 else out)
 
 
 def modcrop(image: np.ndarray, scale: int) -> np.ndarray:

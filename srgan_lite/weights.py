@@ -131,3 +131,62 @@ def history_path(name: str) -> Path:
     if entry is None or not entry.get("history"):
         raise WeightsError(f"no training history shipped for {name!r}")
     return WEIGHTS_DIR / entry["history"]
+
+
+def interpolate_weights(model_a: SRResNet, model_b: SRResNet, alpha: float) -> SRResNet:
+    """Network interpolation: a new generator with ``theta(alpha) = (1 - alpha) theta_A + alpha theta_B``.
+
+    ESRGAN (Wang et al., ECCV Workshops 2018, Sec. 3.4 "Network Interpolation") interpolates, parameter
+    by parameter, between a PSNR-oriented generator (A, e.g. SRResNet) and a GAN-trained one (B, e.g.
+    SRGAN) fine-tuned from it, to move continuously along the perception-distortion trade-off of
+    Blau & Michaeli (CVPR 2018) without retraining: alpha = 0 is A, alpha = 1 is B. It works because
+    B starts from A's weights, so both lie in one basin and every intermediate network still works.
+
+    Every floating-point parameter and buffer (BatchNorm running means and variances included) is
+    interpolated in float64 and stored in A's dtype; ``alpha = 0`` returns A's values and ``alpha = 1``
+    B's, bit for bit. Integer buffers (BatchNorm's ``num_batches_tracked``) cannot be blended: they get
+    the interpolated count rounded to the nearest integer (never below 0); they only matter for
+    BatchNorm with ``momentum=None``, which SRResNet does not use. Values of ``alpha`` outside [0, 1]
+    extrapolate (allowed, but then the result is no longer between the two networks).
+
+    Args:
+        model_a: the generator at ``alpha = 0`` (its device and dtype are kept).
+        model_b: the generator at ``alpha = 1``: same architecture (config, parameter names and shapes).
+        alpha: the interpolation weight of B.
+
+    Returns:
+        A new :class:`SRResNet` in eval mode; neither input is modified.
+
+    Raises:
+        WeightsError: the two networks have different architectures.
+    """
+    import math
+
+    from .errors import ConfigError
+
+    alpha = float(alpha)
+    if not math.isfinite(alpha):
+        raise ConfigError(f"alpha must be a finite number, got {alpha}")
+    config_a, config_b = getattr(model_a, "config", None), getattr(model_b, "config", None)
+    if config_a is None or config_b is None or config_a.to_dict() != config_b.to_dict():
+        raise WeightsError(f"cannot interpolate different architectures: {config_a} vs {config_b}")
+    state_a, state_b = model_a.state_dict(), model_b.state_dict()
+    if list(state_a) != list(state_b):
+        only = sorted(set(state_a) ^ set(state_b))
+        raise WeightsError(f"cannot interpolate: parameter names differ (e.g. {only[0] if only else 'their order'})")
+    mixed = {}
+    for name, a in state_a.items():
+        b = state_b[name].to(a.device)
+        if a.shape != b.shape:
+            raise WeightsError(f"cannot interpolate: {name} is {tuple(a.shape)} in A but {tuple(b.shape)} in B")
+        value = (1.0 - alpha) * a.double() + alpha * b.double()
+        if a.is_floating_point():
+            mixed[name] = value.to(a.dtype)
+        else:
+            mixed[name] = value.round().clamp_min(0).to(a.dtype)
+    model = SRResNet(config_a)
+    model.load_state_dict(mixed)
+    reference = next(iter(model_a.parameters()), None)
+    if reference is not None:
+        model = model.to(device=reference.device, dtype=reference.dtype)
+    return model.eval()
