@@ -55,7 +55,7 @@ def _load_state_dict(weights: WeightsSpec, allow_random_fallback: bool) -> dict[
         except Exception as exc:  # offline, proxy, corrupt download...
             message = (
                 f"pretrained VGG19 weights are unavailable ({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); "
-                f"put torchvision's file at {_hub_weights_path()} or pass a local state dict with --vgg-weights PATH"
+                f"put torchvision's file at {_hub_weights_path()} or pass a local state dict (weights=PATH; on the command line --set loss.vgg_weights=PATH)"
             )
             if not allow_random_fallback:
                 raise WeightsError(message) from None
