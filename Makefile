@@ -19,6 +19,7 @@ venv: $(STAMP)
 # Builds _build/html from the notebooks' stored outputs (execute_notebooks: off in _config.yml).
 # -W turns every warning (a broken reference, a failed notebook) into a failure.
 book: $(STAMP)
+	@echo "make book: renders the outputs stored in the notebooks (execute_notebooks: off); it does not re-execute them (make test does)."
 	$(BIN)/jupyter-book build . -W --keep-going
 
 unit: $(STAMP)
@@ -28,6 +29,8 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 book -q -p no:cacheprovider
 
+# `pytest tests` includes tests/test_book_browser.py: headless Chromium over every page of _build/html
+# (it builds the book first when _build/html is missing or older than its sources; skips without Chromium).
 test: $(STAMP)
 	$(BIN)/python -m pytest tests -q
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 book -q -p no:cacheprovider

@@ -159,25 +159,25 @@ def _windowed_power(y: Tensor) -> tuple[Tensor, Tensor]:
     window (so the jump between opposite borders, which the DFT treats as neighbours, adds no energy).
 
     Returns:
-        (power (N, H, W), radial frequency (H, W) in units of the Nyquist frequency: 1 = 0.5 cycles/pixel
-        along an axis, up to sqrt(2) in the corners).
+        (power (N, H, W), radial spatial frequency (H, W) in cycles per pixel: 0.5 is the Nyquist
+        frequency along an axis, the corners reach 0.5 sqrt(2)).
     """
-    n, _, h, w = y.shape
+    h, w = y.shape[-2:]
     y = y[:, 0] - y[:, 0].mean(dim=(-2, -1), keepdim=True)
     window = torch.outer(torch.hann_window(h, periodic=False, dtype=y.dtype, device=y.device),
                          torch.hann_window(w, periodic=False, dtype=y.dtype, device=y.device))
     power = torch.fft.fft2(y * window).abs().pow(2)
     fy = torch.fft.fftfreq(h, dtype=y.dtype, device=y.device).view(-1, 1)
     fx = torch.fft.fftfreq(w, dtype=y.dtype, device=y.device).view(1, -1)
-    return power, torch.sqrt(fy**2 + fx**2) / 0.5
+    return power, torch.sqrt(fy**2 + fx**2)
 
 
 def spectral_energy_ratio(
-    sr: Tensor, hr: Tensor, *, cutoff: float = 0.25, shave: int = 0, full_range: bool = False
+    sr: Tensor, hr: Tensor, *, cutoff: float = 0.125, shave: int = 0, full_range: bool = False
 ) -> Tensor:
     """High-frequency energy of SR relative to HR: a no-reference-style *texture* statistic, per image.
 
-    ``E(x) = sum of |DFT(Y)|^2 over radial frequencies >= cutoff`` (Y of BT.601 as in :func:`psnr`, each
+    ``E(x) = sum of |DFT(Y)|^2 over spatial frequencies >= cutoff`` (Y of BT.601 as in :func:`psnr`, each
     image's mean removed and a 2-D Hann window applied), and the result is ``E(sr) / E(hr)``:
 
     * **1** -- SR has as much fine-scale energy as the original: textures are *as strong* as in HR
@@ -185,8 +185,9 @@ def spectral_energy_ratio(
     * **< 1** -- too smooth: the regression-to-the-mean blur of MSE training (Ledig et al. 2017, Sec. 1);
     * **> 1** -- more high-frequency energy than HR: noise, ringing, over-sharpening or GAN artefacts.
 
-    With ``cutoff = 1 / scale`` (0.25 at x4, the default) the band is exactly what the LR image, which is
-    band-limited to its own Nyquist frequency, cannot contain: the detail an SR method has to invent.
+    With ``cutoff = 0.5 / scale`` cycles per HR pixel (0.125 at x4, the default), the LR image's Nyquist
+    frequency, the band is what the LR image cannot contain (bicubic downscaling band-limits it): the
+    detail an SR method has to invent.
 
     It is a *proxy* for the perceptual axis of Blau & Michaeli (CVPR 2018), who measure perception by how
     far the distribution of outputs is from that of natural images; matching HR's spectral energy is one
@@ -196,7 +197,7 @@ def spectral_energy_ratio(
 
     Args:
         sr, hr: float (N, 3, H, W) in [0, 1], quantised to uint8 levels first as in :func:`psnr`.
-        cutoff: lower edge of the band, as a fraction of the Nyquist frequency (0 < cutoff < sqrt(2)).
+        cutoff: lower edge of the band in cycles per pixel (0 < cutoff < 0.5 sqrt(2); 0.5 = Nyquist).
         shave: pixels removed from each border first.
         full_range: see :func:`psnr` (single-channel images).
 
@@ -206,14 +207,14 @@ def spectral_energy_ratio(
     Raises:
         ConfigError: a bad cutoff, or an HR image with no energy in the band (e.g. a constant image).
     """
-    if not 0.0 < cutoff < 2**0.5:
-        raise ConfigError(f"cutoff={cutoff} must be a fraction of the Nyquist frequency in (0, 1.414)")
+    if not 0.0 < cutoff < 0.5 * 2**0.5:
+        raise ConfigError(f"cutoff={cutoff} must be a spatial frequency in cycles per pixel, in (0, 0.707)")
     a, b = _prepare(sr, hr, shave, True, full_range)
     (power_sr, radius), (power_hr, _) = _windowed_power(a), _windowed_power(b)
     band = radius >= cutoff
     energy_sr, energy_hr = power_sr[:, band].sum(dim=1), power_hr[:, band].sum(dim=1)
     if bool((energy_hr <= 1e-6).any()):  # in (uint8 levels)^2: any real texture has far more
-        raise ConfigError(f"an HR image has no energy above {cutoff} x Nyquist (a flat image?); the ratio is undefined")
+        raise ConfigError(f"an HR image has no energy above {cutoff} cycles/pixel (a flat image?); the ratio is undefined")
     return energy_sr / energy_hr
 
 
@@ -224,16 +225,17 @@ def radial_power_spectrum(
 
     Args:
         x: float (N, 3, H, W) in [0, 1].
-        bins: equal-width bins of radial frequency between 0 and the Nyquist frequency (1).
+        bins: equal-width bins of radial spatial frequency between 0 and the Nyquist frequency.
 
     Returns:
-        (centres (bins,), mean power (N, bins)) as NumPy arrays; frequencies in units of Nyquist.
+        (centres (bins,), mean power (N, bins)) as NumPy arrays; frequencies in cycles per pixel
+        (0 ... 0.5, the units of :func:`srgan_lite.viz.plot_spectra`).
     """
     y, _ = _prepare(x, x, shave, True, full_range)
     power, radius = _windowed_power(y)
-    edges = torch.linspace(0.0, 1.0, bins + 1, dtype=radius.dtype, device=radius.device)
+    edges = torch.linspace(0.0, 0.5, bins + 1, dtype=radius.dtype, device=radius.device)
     index = torch.bucketize(radius.flatten(), edges[1:-1], right=True)  # bin of every frequency
-    inside = radius.flatten() <= 1.0
+    inside = radius.flatten() <= 0.5
     flat = power.flatten(1)[:, inside]
     index = index[inside]
     totals = torch.zeros(power.shape[0], bins, dtype=power.dtype, device=power.device).index_add_(1, index, flat)

@@ -40,6 +40,19 @@ def to_display(image: Any) -> np.ndarray:
     return np.clip(array.astype(np.float32), 0.0, 1.0)
 
 
+def stretch(image: Any) -> Any:
+    """Min-max stretch to [0, 1] for display (each image on its own scale; constant -> 0.5).
+
+    For pictures of raw network outputs (random weights give arbitrary ranges); never use it on
+    images whose values you want to compare with each other.
+    """
+    low, high = image.min(), image.max()
+    span = high - low
+    if float(span) < 1e-12:
+        return image * 0 + 0.5
+    return (image - low) / span
+
+
 def _grey_kwargs(array: np.ndarray) -> dict[str, Any]:
     if array.ndim != 2:
         return {}
@@ -360,4 +373,435 @@ def plot_bars(
     ax.margins(y=0.15)
     if title:
         ax.set_title(title)
+    return fig
+
+
+def show_image_grid(
+    rows: Sequence[Sequence[Any]],
+    titles: Sequence[Sequence[str]] | None = None,
+    *,
+    suptitle: str | None = None,
+    panel_size: float = 2.6,
+    fontsize: float = 9,
+) -> Figure:
+    """Images in a grid (one list per row), each panel at its own size with nearest-neighbour pixels.
+
+    Unlike :func:`show_images` there are no insets; use it to line up related images, e.g. HR
+    candidates in one row and their LR images below.
+
+    Args:
+        rows: a list of rows, each a list of images (rows may be shorter than the longest one).
+        titles: the same shape as ``rows``.
+        suptitle: a title over the grid.
+        panel_size: inches per panel.
+    """
+    nrows, ncols = len(rows), max(len(row) for row in rows)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(panel_size * ncols, panel_size * nrows + (0.35 if suptitle else 0) + 0.25 * nrows),
+        squeeze=False, layout="constrained",
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    for r, row in enumerate(rows):
+        for c, image in enumerate(row):
+            ax = axes[r, c]
+            array = to_display(image)
+            ax.imshow(array, interpolation="nearest", **_grey_kwargs(array))
+            ax.axis("on")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if titles is not None:
+                ax.set_title(titles[r][c], fontsize=fontsize)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def plot_gan_history(
+    histories: Any,
+    *,
+    title: str | None = None,
+    smooth: int = 1,
+    figsize: tuple[float, float] = (10.0, 6.2),
+) -> Figure:
+    """An SRGAN run at a glance: D's outputs, D's loss, G's adversarial loss and the content loss.
+
+    Four panels over the training steps: the mean of D(I^HR) (solid) and D(G(I^LR)) (dashed) with
+    the line D = 1/2 where D cannot tell them apart; D's loss with its value 2 log 2 at that point;
+    G's adversarial loss (Eq. 6) with log 2; the content loss (log scale). D winning shows as
+    D(I^HR) -> 1, D(G(I^LR)) -> 0, D's loss -> 0 and a climbing adversarial loss.
+
+    Args:
+        histories: one run's history (a list of per-step dicts with ``step``, ``d_real``, ``d_fake``,
+            ``loss_d``, ``adversarial`` and optionally ``content``, as in ``TrainResult.history``)
+            or ``{label: history}`` for several runs, one colour per run.
+        title: a title over the panels.
+        smooth: running-mean window (raw values drawn faintly behind).
+    """
+    runs = dict(histories) if isinstance(histories, Mapping) else {"": histories}
+    fig, axes = plt.subplots(2, 2, figsize=figsize, layout="constrained")
+    (ax_d, ax_loss_d), (ax_adv, ax_content) = axes
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+    def draw(ax: Axes, x: np.ndarray, y: np.ndarray, color: str, label: str, style: str = "-") -> None:
+        if smooth > 1:
+            ax.plot(x, y, style, color=color, alpha=0.25, linewidth=0.8)
+            y = _smooth(y, smooth)
+        ax.plot(x, y, style, color=color, label=label, linewidth=1.6)
+
+    for index, (name, history) in enumerate(runs.items()):
+        rows = [row for row in history if "d_real" in row]
+        x = np.array([row["step"] for row in rows], dtype=float)
+        color = colors[index % len(colors)]
+        prefix = f"{name}: " if name else ""
+        draw(ax_d, x, np.array([r["d_real"] for r in rows]), color if name else colors[0], f"{prefix}D($I^{{HR}}$)")
+        draw(ax_d, x, np.array([r["d_fake"] for r in rows]), color if name else colors[1],
+             f"{prefix}D(G($I^{{LR}}$))", "--")
+        draw(ax_loss_d, x, np.array([r["loss_d"] for r in rows]), color, name)
+        draw(ax_adv, x, np.array([r["adversarial"] for r in rows]), color, name)
+        if all("content" in r for r in rows):
+            draw(ax_content, x, np.array([r["content"] for r in rows]), color, name)
+    for ax, y0, text in ((ax_d, 0.5, "D = 1/2"), (ax_loss_d, 2 * np.log(2), "2 log 2"), (ax_adv, np.log(2), "log 2")):
+        ax.axhline(y0, color="0.4", linewidth=0.9, linestyle=":")
+        ax.annotate(text, (0.01, y0), xycoords=("axes fraction", "data"), fontsize=8, color="0.3",
+                    xytext=(0, 2), textcoords="offset points")
+    ax_d.set_ylim(-0.02, 1.02)
+    ax_d.set(title="discriminator outputs (mean over the batch)", ylabel="probability 'real'")
+    ax_loss_d.set(title="discriminator loss, D's side of Eq. (2)", ylabel="loss")
+    ax_adv.set(title="adversarial loss of G, Eq. (6)", ylabel="$-\\log D(G(I^{LR}))$")
+    ax_content.set(title="content loss $l^{SR}_X$", ylabel="loss (log scale)")
+    ax_content.set_yscale("log")
+    for ax in axes.flat:
+        ax.set_xlabel("training step")
+        ax.grid(True, alpha=0.3)
+    ax_d.legend(frameon=False, fontsize=8)
+    if len(runs) > 1:
+        ax_loss_d.legend(frameon=False, fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _finite_series(history: Any, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) of the rows of a history (list of dicts, e.g. csv.DictReader rows) that have ``key``.
+
+    Empty strings, None and NaN count as missing, so a CSV history with validation every N steps works.
+    """
+    steps, values = [], []
+    for row in history:
+        value = row.get(key)
+        if value is None or value == "":
+            continue
+        value = float(value)
+        if np.isfinite(value):
+            steps.append(float(row["step"]))
+            values.append(value)
+    return np.asarray(steps), np.asarray(values)
+
+
+def plot_training_run(
+    history: Any,
+    *,
+    loss_key: str = "loss_g",
+    metric_key: str = "val_psnr",
+    baselines: Mapping[str, float] | None = None,
+    loss_label: str = "training loss",
+    metric_label: str = "validation PSNR (dB)",
+    title: str | None = None,
+    smooth: int = 1,
+    figsize: tuple[float, float] = (10.0, 3.6),
+) -> Figure:
+    """A training run at a glance: the loss (log scale) and a validation metric, side by side.
+
+    Args:
+        history: a list of per-log dicts with ``step`` (``TrainResult.history``, or the rows of a
+            ``history.csv`` read with ``csv.DictReader``); rows without a value are skipped.
+        loss_key, metric_key: the columns to draw.
+        baselines: ``{label: value}`` drawn as dotted horizontal lines on the metric panel
+            (e.g. bicubic interpolation on the same validation images).
+        smooth: running-mean window of the loss (the raw curve is drawn faintly behind).
+    """
+    rows = list(history)
+    fig, (ax_loss, ax_metric) = plt.subplots(1, 2, figsize=figsize, layout="constrained")
+    x, y = _finite_series(rows, loss_key)
+    if len(y):
+        if smooth > 1:
+            ax_loss.plot(x, y, color="C0", alpha=0.25, linewidth=0.8)
+            ax_loss.plot(x, _smooth(y, smooth), color="C0", linewidth=1.6, label=f"running mean of {smooth}")
+            ax_loss.legend(frameon=False, fontsize=8)
+        else:
+            ax_loss.plot(x, y, color="C0", linewidth=1.6)
+        ax_loss.set_yscale("log")
+    ax_loss.set(xlabel="training step", ylabel=f"{loss_label} (log scale)", title=loss_label)
+    x, y = _finite_series(rows, metric_key)
+    if len(y):
+        ax_metric.plot(x, y, "o-", color="C1", linewidth=1.6, markersize=4, label="this run")
+    for index, (label, value) in enumerate((baselines or {}).items()):
+        ax_metric.axhline(value, color=f"C{index + 2}", linestyle=":", linewidth=1.4, label=f"{label}: {value:.2f}")
+    ax_metric.set(xlabel="training step", ylabel=metric_label, title=metric_label)
+    if len(y) or baselines:
+        ax_metric.legend(frameon=False, fontsize=8)
+    for ax in (ax_loss, ax_metric):
+        ax.grid(True, alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def show_zoom_comparison(
+    reference: Any,
+    images: Sequence[Any],
+    titles: Sequence[str],
+    box: tuple[int, int, int, int],
+    *,
+    reference_title: str = "$I^{HR}$",
+    captions: Sequence[str] | None = None,
+    suptitle: str | None = None,
+    panel_size: float = 2.5,
+) -> Figure:
+    """The paper's figure style: the whole reference image with a box, then that box from each image, enlarged.
+
+    Args:
+        reference: the full image the box is drawn on (usually ``I^HR``).
+        images: same-size images (methods' outputs, and usually ``I^HR`` again as the last one).
+        titles: one per image.
+        box: ``(x, y, w, h)`` in pixels.
+        captions: an optional second line per image (e.g. its PSNR / SSIM), drawn under the crop.
+        panel_size: inches per crop panel.
+    """
+    full = to_display(reference)
+    arrays = [to_display(image) for image in images]
+    if len(titles) != len(arrays):
+        raise ValueError(f"{len(titles)} titles for {len(arrays)} images")
+    x, y, w, h = box
+    for array in arrays:
+        if array.shape[:2] != full.shape[:2]:
+            raise ValueError(f"image of shape {array.shape[:2]} differs from the reference {full.shape[:2]}")
+    aspect, crop_aspect = full.shape[1] / full.shape[0], w / h
+    n = len(arrays)
+    fig, axes = plt.subplots(  # equal panel heights: widths proportional to the aspect ratios
+        1, n + 1, figsize=(panel_size * (aspect + n * crop_aspect) + 0.3, panel_size + 0.8), squeeze=False,
+        gridspec_kw={"width_ratios": [aspect] + [crop_aspect] * n}, layout="constrained",
+    )
+    axes = axes[0]
+    axes[0].imshow(full, interpolation="lanczos" if full.ndim == 3 else "nearest", **_grey_kwargs(full))
+    axes[0].add_patch(Rectangle((x - 0.5, y - 0.5), w, h, fill=False, edgecolor=ZOOM_COLOR, linewidth=1.5))
+    axes[0].set_title(reference_title, fontsize=10)
+    for index, (ax, array) in enumerate(zip(axes[1:], arrays)):
+        ax.imshow(array[y:y + h, x:x + w], interpolation="nearest", **_grey_kwargs(array))
+        ax.set_title(titles[index], fontsize=10)
+        for spine in ax.spines.values():
+            spine.set_edgecolor(ZOOM_COLOR)
+            spine.set_linewidth(1.5)
+        if captions is not None:
+            ax.set_xlabel(captions[index], fontsize=9)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def plot_grouped_bars(
+    values: Mapping[str, Mapping[str, float]],
+    *,
+    ylabel: str,
+    title: str | None = None,
+    reference: float | None = None,
+    reference_label: str | None = None,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] = (10.0, 3.6),
+    rotate: float = 0,
+) -> Figure:
+    """Bars grouped by category (e.g. one group per image, one bar per model).
+
+    Args:
+        values: ``{group: {series: value}}``; every group should have the same series.
+        reference: draw a horizontal line at this value (e.g. 0 for "no gain over bicubic").
+        rotate: rotation of the group labels in degrees.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        fig = ax.figure
+    groups = list(values)
+    series = list(dict.fromkeys(s for group in values.values() for s in group))
+    width = 0.8 / max(len(series), 1)
+    centres = np.arange(len(groups))
+    for index, name in enumerate(series):
+        heights = [float(values[g].get(name, np.nan)) for g in groups]
+        ax.bar(centres + (index - (len(series) - 1) / 2) * width, heights, width, label=name, color=f"C{index}")
+    if reference is not None:
+        ax.axhline(reference, color="0.3", linewidth=0.9, linestyle="--", label=reference_label)
+    ax.set_xticks(centres, groups, rotation=rotate, ha="right" if rotate else "center")
+    ax.set_ylabel(ylabel)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(frameon=False, fontsize=8, ncols=min(len(series) + (reference_label is not None), 4))
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_labelled_scatter(
+    points: Mapping[str, tuple[float, float]],
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str | None = None,
+    highlight: Sequence[str] = (),
+    ax: Axes | None = None,
+    figsize: tuple[float, float] = (4.6, 3.8),
+) -> Figure:
+    """Named points ``{label: (x, y)}`` with their labels written next to them; ``highlight`` ones in red."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        fig = ax.figure
+    for label, (px, py) in points.items():
+        special = label in highlight
+        ax.scatter([px], [py], s=36 if special else 22, color=ZOOM_COLOR if special else "C0", zorder=3)
+        ax.annotate(label, (px, py), xytext=(4, 3), textcoords="offset points", fontsize=8,
+                    color=ZOOM_COLOR if special else "0.15", fontweight="bold" if special else "normal")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.margins(x=0.18, y=0.12)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_spectra(
+    spectra: Mapping[str, Any],
+    frequencies: Any,
+    *,
+    reference: str | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] = (5.6, 3.6),
+) -> Figure:
+    """Radially averaged power spectra, as they are (log scale) or divided by a ``reference`` one.
+
+    Args:
+        spectra: ``{label: power per frequency bin}``.
+        frequencies: the bins' spatial frequencies in cycles per pixel (0 ... 0.5).
+        reference: the label to divide by: the plot then shows how much of the reference's power
+            at each frequency the others have (1 = all of it).
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        fig = ax.figure
+    f = np.asarray(frequencies, dtype=float)
+    base = np.asarray(spectra[reference], dtype=float) if reference is not None else None
+    for index, (label, power) in enumerate(spectra.items()):
+        p = np.asarray(power, dtype=float)
+        style = {"color": "0.2", "linestyle": "--"} if label == reference else {"color": f"C{index}"}
+        ax.plot(f, p / base if base is not None else p, label=label, linewidth=1.6, **style)
+    ax.set_yscale("log")
+    ax.set_xlabel("spatial frequency (cycles per HR pixel)")
+    ax.set_ylabel(f"power / power of {reference}" if reference else "power (log scale)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_tradeoff_path(
+    x: Sequence[float],
+    y: Sequence[float],
+    labels: Sequence[str] | None = None,
+    *,
+    label: str | None = None,
+    ax: Axes | None = None,
+    xlabel: str = "PSNR (dB)",
+    ylabel: str = "perceptual measure",
+    title: str | None = None,
+    color: str | None = None,
+    linestyle: str = "-",
+    marker: str = "o",
+    label_every: int = 1,
+    label_offset: tuple[float, float] = (6, 4),
+    alternate: bool = False,
+    figsize: tuple[float, float] = (6.4, 4.4),
+) -> Figure:
+    """A path of operating points in a plane, each point labelled: e.g. a perception-distortion plane
+    (Blau & Michaeli, CVPR 2018) with one point per interpolation weight alpha.
+
+    Call it again with ``ax=`` to add a second path (another method) to the same axes.
+
+    Args:
+        x, y: coordinates of the points, in path order.
+        labels: text next to each point (e.g. ``"α=0.25"``); None draws no labels.
+        label: legend entry of the whole path.
+        label_every: label only every n-th point (and always the last one).
+        label_offset: offset of the labels in points.
+        alternate: put every other label on the opposite side of its point (for crowded paths).
+    """
+    if len(x) != len(y) or (labels is not None and len(labels) != len(x)):
+        raise ValueError(f"plot_tradeoff_path: {len(x)} x values, {len(y)} y values, "
+                         f"{len(labels) if labels is not None else 'no'} labels")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        fig = ax.figure
+    (line,) = ax.plot(x, y, linestyle=linestyle, marker=marker, color=color, label=label,
+                      linewidth=1.4, markersize=5)
+    if labels is not None:
+        shown = 0
+        for index, (xi, yi, text) in enumerate(zip(x, y, labels)):
+            if index % max(label_every, 1) and index != len(x) - 1:
+                continue
+            dx, dy = label_offset
+            flip = alternate and shown % 2 == 1
+            ax.annotate(text, (xi, yi), xytext=(-dx, -dy) if flip else (dx, dy), textcoords="offset points",
+                        fontsize=8, color=line.get_color(), ha="right" if flip else "left",
+                        va="top" if flip else "bottom")
+            shown += 1
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def plot_lines(
+    series: Mapping[str, tuple[Any, Any]],
+    *,
+    styles: Mapping[str, Mapping[str, Any]] | None = None,
+    xlabel: str,
+    ylabel: str,
+    title: str | None = None,
+    zero_line: bool = True,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] = (5.2, 3.4),
+) -> Figure:
+    """Curves or sampled points with their own x values, ``{label: (x, y)}`` (e.g. interpolation kernels).
+
+    Args:
+        series: the data; each entry is drawn as a line unless ``styles`` says otherwise.
+        styles: optional matplotlib keyword arguments per label, e.g. ``{"marker": "o", "linestyle": "none"}``
+            to draw samples (weights, measured points) instead of a line.
+        zero_line: draw the line y = 0 (useful for kernels with negative lobes).
+        ax: draw into an existing axes instead of a new figure.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        fig = ax.figure
+    if zero_line:
+        ax.axhline(0.0, color="0.5", linewidth=0.8)
+    for index, (label, (x, y)) in enumerate(series.items()):
+        kwargs = {"color": f"C{index}", "linewidth": 1.6, **dict((styles or {}).get(label, {}))}
+        ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), label=label, **kwargs)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    if len(series) > 1:
+        ax.legend(frameon=False, fontsize=8)
     return fig

@@ -1,0 +1,109 @@
+"""Publish a finished reference run into the shipped registry, with a model card (a maintainer's step).
+
+    python scripts/publish_reference_weights.py --run runs/srresnet_x4_cpu --name srresnet_x4 \
+        --title "SRResNet x4 (MSE), trained on 2 CPU cores" --hardware "2 CPU cores (AMD EPYC), bf16 autocast"
+
+Evaluates the run's generator on Set5 and Set14 under the protocol, writes the fp16 safetensors, the
+history CSV, a comparison crop (bicubic | this model | HR) and the model card.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+import yaml
+from PIL import Image
+
+from srgan_lite import bicubic_degrade, evaluate, imresize_uint8, load_eval_images, load_generator, modcrop, super_resolve
+from srgan_lite.datasets import resolve_dataset
+from srgan_lite.weights import WEIGHTS_DIR, publish
+
+CROP = ("Set14", "baboon", 280, 40, 160)  # set, image, top, left, size (HR pixels): fur and whiskers
+
+
+def comparison_crop(models: dict, data_dir: str, out: Path) -> Path:
+    set_name, image, top, left, size = CROP
+    hr = dict(load_eval_images(resolve_dataset(set_name, data_dir)))[image]
+    hr = modcrop(hr, 4)
+    lr = bicubic_degrade(hr, 4)
+    panels = [imresize_uint8(lr, 4)] + [super_resolve(m, lr) for m in models.values()] + [hr]
+    crops = [np.kron(p[top:top + size, left:left + size], np.ones((2, 2, 1), np.uint8)) for p in panels]
+    gap = np.full((crops[0].shape[0], 6, 3), 255, np.uint8)
+    row = crops[0]
+    for c in crops[1:]:
+        row = np.concatenate([row, gap, c], axis=1)
+    Image.fromarray(row).save(out)
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--run", required=True, type=Path)
+    p.add_argument("--name", required=True)
+    p.add_argument("--title", required=True)
+    p.add_argument("--hardware", required=True)
+    p.add_argument("--notes", default="")
+    p.add_argument("--compare", nargs="*", default=[], help="other generator files to show in the crop (name=path)")
+    p.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+    args = p.parse_args()
+
+    config = yaml.safe_load((args.run / "config.yaml").read_text())
+    with open(args.run / "history.csv") as f:
+        history = list(csv.DictReader(f))
+    last = history[-1]
+    wall = float(last["elapsed_s"])
+    model = load_generator(args.run / "generator.safetensors")
+    scores, table = {}, []
+    for dataset in ("Set5", "Set14"):
+        ours = evaluate(model, dataset, data_dir=args.data_dir)
+        bicubic = evaluate("bicubic", dataset, data_dir=args.data_dir)
+        scores[dataset] = [round(ours.psnr_y, 2), round(ours.ssim_y, 4)]
+        table.append(f"| {dataset} | {bicubic.psnr_y:.2f} / {bicubic.ssim_y:.4f} | {ours.psnr_y:.2f} / {ours.ssim_y:.4f} |")
+    compare = {"": model}
+    for item in args.compare:
+        label, path = item.split("=", 1)
+        compare = {label: load_generator(path), **compare}
+    crop_file = comparison_crop(compare, args.data_dir, WEIGHTS_DIR / f"{args.name}_crop.png")
+    val_rows = [r for r in history if r.get("val_psnr")]
+    curve = ", ".join(f"{int(float(r['step']))}: {float(r['val_psnr']):.2f}" for r in val_rows[-5:])
+    labels = " | ".join(["bicubic", *[k for k in compare if k], args.name, "HR"])
+    d, o, loss, run = config["data"], config["optim"], config["loss"], config["run"]
+    card = f"""# {args.name}: {args.title}
+
+{args.notes}
+
+| | |
+|---|---|
+| architecture | SRResNet (Ledig et al. 2017, Fig. 4): {config['model']['num_blocks']} residual blocks, {config['model']['channels']} channels, x{config['model']['scale']}, BatchNorm {config['model']['batch_norm']} |
+| stage / loss | {run['stage']} / content `{loss['content']}`{' + ' + str(loss['adversarial_weight']) + ' adversarial' if run['stage'] == 'srgan' else ''} |
+| initialised from | {run['init'] or 'random (ICNR sub-pixel convolutions)'} |
+| training data | `{d['train']}` |
+| steps x batch x crop | {int(float(last['step']))} x {d['batch_size']} x {d['patch_size']}px HR |
+| optimiser | Adam (betas {o['betas']}), lr {o['lr']:g}, schedule {o['schedule']} (min ratio {o['min_lr_ratio']}, milestones {o['milestones']}) |
+| precision | {run['amp']} autocast, channels_last {run['channels_last']} |
+| hardware | {args.hardware} |
+| wall time | {wall / 60:.0f} min |
+| final training loss | {float(last['loss_g']):.5f} (mean over the last {config['run']['log_every']} steps) |
+| validation PSNR (Set5) at the last steps | {curve} |
+
+## Scores (4x; {ours.protocol})
+
+| set | bicubic PSNR / SSIM | {args.name} PSNR / SSIM |
+|---|---|---|
+{chr(10).join(table)}
+
+## A crop (Set14 baboon, 2x nearest zoom): {labels}
+
+![comparison]({crop_file.name})
+
+The training history is shipped as `{args.name}_history.csv` (the book's chapter 7 plots it).
+"""
+    publish(args.run / "generator.safetensors", args.name, description=args.title, card=card,
+            history=args.run / "history.csv", scores=scores)
+    print(card)
+
+
+if __name__ == "__main__":
+    main()
