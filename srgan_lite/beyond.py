@@ -259,5 +259,5 @@ def degrade_realistic(
     if jpeg_quality is not None:
         buffer = io.BytesIO()
         Image.fromarray(lr).save(buffer, format="JPEG", quality=int(jpeg_quality))
-        lr = np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB" if hr.ndim == 3 else "L"))
-    return np.ascontiguousarray(lr)
+        lr = np.array(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB" if hr.ndim == 3 else "L"))
+    return lr

@@ -137,7 +137,7 @@ def test_degrade_realistic_deterministic_per_seed_and_changes_the_image(make_ima
 
     hr = make_image(64, 52)
     a = degrade_realistic(hr, 4, seed=1)
-    assert a.shape == (16, 13, 3) and a.dtype == np.uint8
+    assert a.shape == (16, 13, 3) and a.dtype == np.uint8 and a.flags.writeable
     assert np.array_equal(a, degrade_realistic(hr, 4, seed=1))
     assert not np.array_equal(a, degrade_realistic(hr, 4, seed=2))
     clean = bicubic_degrade(hr, 4)
