@@ -613,6 +613,7 @@ def plot_grouped_bars(
     ax: Axes | None = None,
     figsize: tuple[float, float] = (10.0, 3.6),
     rotate: float = 0,
+    legend: bool = True,
 ) -> Figure:
     """Bars grouped by category (e.g. one group per image, one bar per model).
 
@@ -620,6 +621,7 @@ def plot_grouped_bars(
         values: ``{group: {series: value}}``; every group should have the same series.
         reference: draw a horizontal line at this value (e.g. 0 for "no gain over bicubic").
         rotate: rotation of the group labels in degrees.
+        legend: draw a legend above the axes (several panels: draw it on one, or use ``fig.legend``).
     """
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -637,9 +639,11 @@ def plot_grouped_bars(
     ax.set_xticks(centres, groups, rotation=rotate, ha="right" if rotate else "center")
     ax.set_ylabel(ylabel)
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(frameon=False, fontsize=8, ncols=min(len(series) + (reference_label is not None), 4))
+    if legend:
+        ax.legend(frameon=False, fontsize=8, ncols=len(series) + (reference_label is not None),
+                  loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.2)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, loc="right" if legend else "center")
     return fig
 
 
@@ -650,19 +654,28 @@ def plot_labelled_scatter(
     ylabel: str,
     title: str | None = None,
     highlight: Sequence[str] = (),
+    labelled: Sequence[str] | None = None,
     ax: Axes | None = None,
     figsize: tuple[float, float] = (4.6, 3.8),
 ) -> Figure:
-    """Named points ``{label: (x, y)}`` with their labels written next to them; ``highlight`` ones in red."""
+    """Named points ``{label: (x, y)}`` with their labels written next to them; ``highlight`` ones in red.
+
+    Args:
+        labelled: which points get their label written (all by default); the others are grey dots,
+            for crowded plots where only a few points matter.
+    """
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     else:
         fig = ax.figure
     for label, (px, py) in points.items():
         special = label in highlight
-        ax.scatter([px], [py], s=36 if special else 22, color=ZOOM_COLOR if special else "C0", zorder=3)
-        ax.annotate(label, (px, py), xytext=(4, 3), textcoords="offset points", fontsize=8,
-                    color=ZOOM_COLOR if special else "0.15", fontweight="bold" if special else "normal")
+        named = labelled is None or label in labelled
+        color = ZOOM_COLOR if special else ("C0" if named else "0.6")
+        ax.scatter([px], [py], s=36 if special else 22, color=color, zorder=3)
+        if named:
+            ax.annotate(label, (px, py), xytext=(4, 3), textcoords="offset points", fontsize=8,
+                        color=ZOOM_COLOR if special else "0.15", fontweight="bold" if special else "normal")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
