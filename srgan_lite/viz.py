@@ -438,6 +438,8 @@ def plot_gan_history(
         title: a title over the panels.
         smooth: running-mean window (raw values drawn faintly behind).
     """
+    from matplotlib.lines import Line2D
+
     runs = dict(histories) if isinstance(histories, Mapping) else {"": histories}
     fig, axes = plt.subplots(2, 2, figsize=figsize, layout="constrained")
     (ax_d, ax_loss_d), (ax_adv, ax_content) = axes
@@ -449,23 +451,24 @@ def plot_gan_history(
             y = _smooth(y, smooth)
         ax.plot(x, y, style, color=color, label=label, linewidth=1.6)
 
+    several = len(runs) > 1
     for index, (name, history) in enumerate(runs.items()):
         rows = [row for row in history if "d_real" in row]
         x = np.array([row["step"] for row in rows], dtype=float)
         color = colors[index % len(colors)]
-        prefix = f"{name}: " if name else ""
-        draw(ax_d, x, np.array([r["d_real"] for r in rows]), color if name else colors[0], f"{prefix}D($I^{{HR}}$)")
-        draw(ax_d, x, np.array([r["d_fake"] for r in rows]), color if name else colors[1],
-             f"{prefix}D(G($I^{{LR}}$))", "--")
+        draw(ax_d, x, np.array([r["d_real"] for r in rows]), color if several else colors[0], "D($I^{HR}$)")
+        draw(ax_d, x, np.array([r["d_fake"] for r in rows]), color if several else colors[1], "D(G($I^{LR}$))", "--")
         draw(ax_loss_d, x, np.array([r["loss_d"] for r in rows]), color, name)
         draw(ax_adv, x, np.array([r["adversarial"] for r in rows]), color, name)
         if all("content" in r for r in rows):
             draw(ax_content, x, np.array([r["content"] for r in rows]), color, name)
     for ax, y0, text in ((ax_d, 0.5, "D = 1/2"), (ax_loss_d, 2 * np.log(2), "2 log 2"), (ax_adv, np.log(2), "log 2")):
         ax.axhline(y0, color="0.4", linewidth=0.9, linestyle=":")
-        ax.annotate(text, (0.01, y0), xycoords=("axes fraction", "data"), fontsize=8, color="0.3",
-                    xytext=(0, 2), textcoords="offset points")
-    ax_d.set_ylim(-0.02, 1.02)
+        ax.annotate(text, (0.99, y0), xycoords=("axes fraction", "data"), fontsize=8, color="0.3", ha="right",
+                    va="bottom", xytext=(0, 2), textcoords="offset points",
+                    bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5})
+    ax_d.set_ylim(-0.02, 1.25)  # room above 1 for the legend
+    ax_d.set_yticks(np.linspace(0.0, 1.0, 6))
     ax_d.set(title="discriminator outputs (mean over the batch)", ylabel="probability 'real'")
     ax_loss_d.set(title="discriminator loss, D's side of Eq. (2)", ylabel="loss")
     ax_adv.set(title="adversarial loss of G, Eq. (6)", ylabel="$-\\log D(G(I^{LR}))$")
@@ -474,9 +477,13 @@ def plot_gan_history(
     for ax in axes.flat:
         ax.set_xlabel("training step")
         ax.grid(True, alpha=0.3)
-    ax_d.legend(frameon=False, fontsize=8)
-    if len(runs) > 1:
-        ax_loss_d.legend(frameon=False, fontsize=8)
+    if several:  # line styles in the panel, one colour per run below the figure
+        styles = [Line2D([], [], color="0.2", linestyle=ls) for ls in ("-", "--")]
+        ax_d.legend(styles, ["D($I^{HR}$)", "D(G($I^{LR}$))"], frameon=False, fontsize=8, loc="upper center", ncols=2)
+        handles = [Line2D([], [], color=colors[i % len(colors)], linewidth=1.6) for i in range(len(runs))]
+        fig.legend(handles, list(runs), loc="outside lower center", ncols=len(runs), frameon=False, fontsize=9)
+    else:
+        ax_d.legend(frameon=False, fontsize=8, loc="upper center", ncols=2)
     if title:
         fig.suptitle(title)
     return fig
@@ -539,8 +546,8 @@ def plot_training_run(
     for index, (label, value) in enumerate((baselines or {}).items()):
         ax_metric.axhline(value, color=f"C{index + 2}", linestyle=":", linewidth=1.4, label=f"{label}: {value:.2f}")
     ax_metric.set(xlabel="training step", ylabel=metric_label, title=metric_label)
-    if len(y) or baselines:
-        ax_metric.legend(frameon=False, fontsize=8)
+    if len(y) or baselines:  # curves rise to the upper right and reference lines sit high: keep the legend low
+        ax_metric.legend(frameon=True, framealpha=0.85, edgecolor="none", fontsize=8, loc="lower right")
     for ax in (ax_loss, ax_metric):
         ax.grid(True, alpha=0.3)
     if title:
@@ -621,7 +628,7 @@ def plot_grouped_bars(
         values: ``{group: {series: value}}``; every group should have the same series.
         reference: draw a horizontal line at this value (e.g. 0 for "no gain over bicubic").
         rotate: rotation of the group labels in degrees.
-        legend: draw a legend above the axes (several panels: draw it on one, or use ``fig.legend``).
+        legend: draw a legend in the axes (several panels: pass False and use ``fig.legend``).
     """
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -640,10 +647,9 @@ def plot_grouped_bars(
     ax.set_ylabel(ylabel)
     ax.grid(True, axis="y", alpha=0.3)
     if legend:
-        ax.legend(frameon=False, fontsize=8, ncols=len(series) + (reference_label is not None),
-                  loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.2)
+        ax.legend(frameon=False, fontsize=8, ncols=len(series) + (reference_label is not None))
     if title:
-        ax.set_title(title, loc="right" if legend else "center")
+        ax.set_title(title)
     return fig
 
 
