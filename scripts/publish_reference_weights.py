@@ -5,6 +5,11 @@
 
 Evaluates the run's generator on Set5 and Set14 under the protocol, writes the fp16 safetensors, the
 history CSV, a comparison crop (bicubic | this model | HR) and the model card.
+
+A run trained in stages (``--previous`` names the earlier run whose final generator the last run started
+from with ``--init``) is published as one: histories joined with continuous step and time axes, one
+optimiser row per stage. ``--paused-s`` is time the last run spent stopped (SIGSTOP while the machine
+measured benchmarks); it is subtracted from the wall time the card reports.
 """
 from __future__ import annotations
 
@@ -45,15 +50,34 @@ def main() -> None:
     p.add_argument("--title", required=True)
     p.add_argument("--hardware", required=True)
     p.add_argument("--notes", default="")
+    p.add_argument("--previous", type=Path, nargs="*", default=[], help="earlier stages' run folders, in order")
+    p.add_argument("--paused-s", type=float, default=0.0, help="seconds the last run was stopped (not training)")
     p.add_argument("--compare", nargs="*", default=[], help="other generator files to show in the crop (name=path)")
     p.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
     args = p.parse_args()
 
     config = yaml.safe_load((args.run / "config.yaml").read_text())
-    with open(args.run / "history.csv") as f:
-        history = list(csv.DictReader(f))
+    history, stages, step0, time0 = [], [], 0, 0.0
+    for run_dir in [*args.previous, args.run]:
+        stage_config = yaml.safe_load((run_dir / "config.yaml").read_text())
+        with open(run_dir / "history.csv") as f:
+            rows = list(csv.DictReader(f))
+        for row in rows:
+            row["step"] = str(int(float(row["step"])) + step0)
+            row["elapsed_s"] = str(float(row["elapsed_s"]) + time0)
+        history += rows
+        o = stage_config["optim"]
+        stages.append(f"Adam (betas {o['betas']}), lr {o['lr']:g}, schedule {o['schedule']} (min ratio "
+                      f"{o['min_lr_ratio']}, milestones {o['milestones']}) for {stage_config['run']['steps']} steps"
+                      + (f", from the previous stage's final weights" if step0 else ""))
+        step0, time0 = int(history[-1]["step"]), float(history[-1]["elapsed_s"])
     last = history[-1]
-    wall = float(last["elapsed_s"])
+    wall = float(last["elapsed_s"]) - args.paused_s
+    history_file = args.run / "history_all_stages.csv"
+    with open(history_file, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(history[0]))
+        writer.writeheader()
+        writer.writerows(history)
     model = load_generator(args.run / "generator.safetensors")
     scores, table = {}, []
     for dataset in ("Set5", "Set14"):
@@ -78,13 +102,13 @@ def main() -> None:
 |---|---|
 | architecture | SRResNet (Ledig et al. 2017, Fig. 4): {config['model']['num_blocks']} residual blocks, {config['model']['channels']} channels, x{config['model']['scale']}, BatchNorm {config['model']['batch_norm']} |
 | stage / loss | {run['stage']} / content `{loss['content']}`{' + ' + str(loss['adversarial_weight']) + ' adversarial' if run['stage'] == 'srgan' else ''} |
-| initialised from | {run['init'] or 'random (ICNR sub-pixel convolutions)'} |
+| initialised from | {(yaml.safe_load((args.previous[0] / "config.yaml").read_text())["run"]["init"] if args.previous else run['init']) or 'random (ICNR sub-pixel convolutions)'} |
 | training data | `{d['train']}` |
 | steps x batch x crop | {int(float(last['step']))} x {d['batch_size']} x {d['patch_size']}px HR |
-| optimiser | Adam (betas {o['betas']}), lr {o['lr']:g}, schedule {o['schedule']} (min ratio {o['min_lr_ratio']}, milestones {o['milestones']}) |
+| optimiser | {'; then '.join(f"stage {i + 1}: {text}" if len(stages) > 1 else text for i, text in enumerate(stages))} |
 | precision | {run['amp']} autocast, channels_last {run['channels_last']} |
 | hardware | {args.hardware} |
-| wall time | {wall / 60:.0f} min |
+| wall time | {wall / 60:.0f} min{' (all stages)' if len(stages) > 1 else ''} |
 | final training loss | {float(last['loss_g']):.5f} (mean over the last {config['run']['log_every']} steps) |
 | validation PSNR (Set5) at the last steps | {curve} |
 
@@ -101,7 +125,7 @@ def main() -> None:
 The training history is shipped as `{args.name}_history.csv` (the book's chapter 7 plots it).
 """
     publish(args.run / "generator.safetensors", args.name, description=args.title, card=card,
-            history=args.run / "history.csv", scores=scores)
+            history=history_file, scores=scores)
     print(card)
 
 
