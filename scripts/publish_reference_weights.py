@@ -122,7 +122,7 @@ def main() -> None:
 
 ![comparison]({crop_file.name})
 
-The training history is shipped as `{args.name}_history.csv` (the book's chapter 7 plots it).
+The training history is shipped as `{args.name}_history.csv` (the book's chapters plot it).
 """
     publish(args.run / "generator.safetensors", args.name, description=args.title, card=card,
             history=history_file, scores=scores)
