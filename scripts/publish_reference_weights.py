@@ -43,6 +43,18 @@ def comparison_crop(models: dict, data_dir: str, out: Path) -> Path:
     return out
 
 
+def training_data(folders: str, patch_size: int) -> str:
+    """The card's data row: the folders, and how many of their images a crop fits in (the others are skipped)."""
+    from PIL import Image
+
+    paths = [f for folder in folders.split(",") for f in sorted(Path(folder).iterdir())
+             if f.suffix.lower() in {".png", ".jpg", ".jpeg", ".bmp"}]
+    small = [f.stem for f in paths if min(Image.open(f).size) < patch_size]
+    names = " + ".join(f"`{Path(folder).name}`" for folder in folders.split(","))
+    skipped = f"; {', '.join(f'`{n}`' for n in small)} smaller than a crop" if small else ""
+    return f"{names} ({len(paths) - len(small)} usable images{skipped})"
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--run", required=True, type=Path)
@@ -52,6 +64,7 @@ def main() -> None:
     p.add_argument("--notes", default="")
     p.add_argument("--previous", type=Path, nargs="*", default=[], help="earlier stages' run folders, in order")
     p.add_argument("--paused-s", type=float, default=0.0, help="seconds the last run was stopped (not training)")
+    p.add_argument("--init-label", help="how the card names the starting weights (default: the run's --init)")
     p.add_argument("--compare", nargs="*", default=[], help="other generator files to show in the crop (name=path)")
     p.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
     args = p.parse_args()
@@ -103,8 +116,8 @@ def main() -> None:
 |---|---|
 | architecture | SRResNet (Ledig et al. 2017, Fig. 4): {config['model']['num_blocks']} residual blocks, {config['model']['channels']} channels, x{config['model']['scale']}, BatchNorm {config['model']['batch_norm']} |
 | stage / loss | {run['stage']} / content `{loss['content']}`{' + ' + str(loss['adversarial_weight']) + ' adversarial' if run['stage'] == 'srgan' else ''} |
-| initialised from | {(yaml.safe_load((args.previous[0] / "config.yaml").read_text())["run"]["init"] if args.previous else run['init']) or 'random (ICNR sub-pixel convolutions)'} |
-| training data | `{d['train']}` |
+| initialised from | {args.init_label or (yaml.safe_load((args.previous[0] / "config.yaml").read_text())["run"]["init"] if args.previous else run['init']) or 'random (ICNR sub-pixel convolutions)'} |
+| training data | {training_data(d['train'], d['patch_size'])} |
 | steps x batch x crop | {int(float(last['step']))} x {d['batch_size']} x {d['patch_size']}px HR |
 | optimiser | {'; then '.join(f"stage {i + 1}: {text}" if len(stages) > 1 else text for i, text in enumerate(stages))} |
 | precision | {run['amp']} autocast, channels_last {run['channels_last']} |
