@@ -79,6 +79,8 @@ def main() -> None:
             row["step"] = str(int(float(row["step"])) + step0)
             row["elapsed_s"] = str(float(row["elapsed_s"]) + time0)
         history += rows
+        if not stages:  # the whole run starts from the first stage's starting weights
+            first_init = stage_config["run"]["init"]
         o = stage_config["optim"]
         stages.append(f"Adam (betas {o['betas']}), lr {o['lr']:g}, schedule {o['schedule']} (min ratio "
                       f"{o['min_lr_ratio']}, milestones {o['milestones']}) for {stage_config['run']['steps']} steps"
@@ -116,7 +118,7 @@ def main() -> None:
 |---|---|
 | architecture | SRResNet (Ledig et al. 2017, Fig. 4): {config['model']['num_blocks']} residual blocks, {config['model']['channels']} channels, x{config['model']['scale']}, BatchNorm {config['model']['batch_norm']} |
 | stage / loss | {run['stage']} / content `{loss['content']}`{' + ' + str(loss['adversarial_weight']) + ' adversarial' if run['stage'] == 'srgan' else ''} |
-| initialised from | {args.init_label or (yaml.safe_load((args.previous[0] / "config.yaml").read_text())["run"]["init"] if args.previous else run['init']) or 'random (ICNR sub-pixel convolutions)'} |
+| initialised from | {args.init_label or first_init or 'random (ICNR sub-pixel convolutions)'} |
 | training data | {training_data(d['train'], d['patch_size'])} |
 | steps x batch x crop | {int(float(last['step']))} x {d['batch_size']} x {d['patch_size']}px HR |
 | optimiser | {'; then '.join(f"stage {i + 1}: {text}" if len(stages) > 1 else text for i, text in enumerate(stages))} |
