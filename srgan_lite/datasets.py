@@ -2,8 +2,10 @@
 
 The paper (Ledig et al. 2017, Sec. 3.1) evaluates on Set5, Set14 and BSD100 (BSD300's test set);
 Urban100 and DIV2K are the later standard additions. Every set lives as ``<root>/<Name>/HR/*.png``
-where ``<root>`` is ``data_dir``, else ``$SRGAN_LITE_DATA``, else ``~/.cache/srgan_lite``; the same
-layout as the project's shared folder, so ``data_dir="/path/to/shared/datasets"`` works as is.
+where ``<root>`` is ``data_dir``, else ``$SRGAN_LITE_DATA``, else ``~/.cache/srgan_lite``. Set5 and Set14
+ship with the package (``srgan_lite/sets/<Name>/``: ``HR/``, ``LR_bicubic/X4/``, ``SOURCES.md`` with
+their provenance and terms, ``SHA256SUMS``), so they resolve offline; a ``data_dir`` or
+``$SRGAN_LITE_DATA`` that holds its own copy of one of them takes precedence.
 
 Integrity: the DIV2K archives are checked against the SHA-256 that TensorFlow Datasets records for
 them (``url_checksums/div2k.txt``). For the Set5/Set14/BSD100/Urban100 mirrors no published SHA-256
@@ -13,6 +15,7 @@ checks only that the expected number of images arrived. Any entry given a digest
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import os
 import shutil
 import tarfile
@@ -63,6 +66,8 @@ REGISTRY: dict[str, DatasetInfo] = {
     )
 }
 ALIASES = {"b100": "BSD100", "bsds100": "BSD100", "div2k": "DIV2K_train_HR"}
+#: The sets shipped inside the package (``srgan_lite/sets/<Name>/HR``), about 6 MB of lossless PNG.
+SHIPPED = ("Set5", "Set14")
 #: (name, scikit-image loader) of the real color photographs bundled with scikit-image.
 SKIMAGE_PHOTOS = (
     ("astronaut", "astronaut"), ("chelsea", "chelsea"), ("coffee", "coffee"), ("rocket", "rocket"),
@@ -102,6 +107,27 @@ def _local_folder(root: Path, name: str) -> Path:
     return exact
 
 
+def shipped_folder(name: str) -> Path:
+    """The HR folder of a set shipped with the package (``srgan_lite/sets/<Name>/HR``), as a file path."""
+    if name not in SHIPPED:
+        raise DatasetError(f"{name} is not shipped with srgan_lite (only {', '.join(SHIPPED)} are)")
+    return Path(str(importlib.resources.files(__package__) / "sets" / name / "HR"))
+
+
+def is_shipped(folder: str | os.PathLike) -> bool:
+    """Whether a folder (e.g. what :func:`resolve_dataset` returned) is one of the package's own sets."""
+    return any(Path(folder) == shipped_folder(name) for name in SHIPPED)
+
+
+def _find(root: Path, name: str, data_dir) -> Path:
+    """Where a registered set is: ``<root>/<Name>/HR``, or the shipped copy unless a chosen root holds one."""
+    folder = _local_folder(root, name)
+    chosen = data_dir is not None or bool(os.environ.get(ENV_VAR))  # the default cache never hides a shipped set
+    if name in SHIPPED and not (chosen and _has_images(folder)):
+        return shipped_folder(name)
+    return folder
+
+
 def _layout_hint(root: Path, name: str) -> str:
     return f"put the HR images in {root / name / 'HR'}/ (layout <data-dir>/<Name>/HR/*.png; set --data-dir or ${ENV_VAR})"
 
@@ -109,7 +135,8 @@ def _layout_hint(root: Path, name: str) -> str:
 def resolve_dataset(name_or_folder: str | os.PathLike, data_dir: str | os.PathLike | None = None, download: bool = False) -> Path:
     """The folder of HR images for a registered name (any case) or an existing folder.
 
-    A folder holding an ``HR`` sub-folder resolves to that sub-folder.
+    A folder holding an ``HR`` sub-folder resolves to that sub-folder. Set5 and Set14 resolve to the
+    copies shipped with the package unless ``data_dir`` or ``$SRGAN_LITE_DATA`` holds the set.
 
     Raises:
         DatasetError: unknown name and no such folder, or a registered set that is not on disk
@@ -118,7 +145,7 @@ def resolve_dataset(name_or_folder: str | os.PathLike, data_dir: str | os.PathLi
     root = data_root(data_dir)
     name = canonical_name(str(name_or_folder)) if isinstance(name_or_folder, str) else None
     if name is not None:
-        folder = _local_folder(root, name)
+        folder = _find(root, name, data_dir)
         if _has_images(folder):
             return folder
         if name == "skimage" or download:
@@ -274,6 +301,6 @@ def list_datasets(data_dir: str | os.PathLike | None = None) -> list[dict]:
     root = data_root(data_dir)
     rows = []
     for info in REGISTRY.values():
-        folder = _local_folder(root, info.name)
+        folder = _find(root, info.name, data_dir)
         rows.append({**asdict(info), "path": str(folder), "available": _has_images(folder) or info.url is None})
     return rows

@@ -1,4 +1,4 @@
-"""Shared test fixtures: tiny deterministic images and the optional shared benchmark folder."""
+"""Shared test fixtures: tiny deterministic images and the benchmark sets shipped with the package."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-#: ``../shared/datasets`` next to the repository (Set5, Set14, train/); tests that need it skip without it.
-SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+from srgan_lite.datasets import shipped_folder
 
 
 def _make_image(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -44,8 +43,6 @@ def image_folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def shared_datasets() -> Path:
-    """The shared benchmark folder, or skip."""
-    if not (SHARED_DATASETS / "Set5" / "HR").is_dir():
-        pytest.skip(f"shared benchmark images not found at {SHARED_DATASETS}")
-    return SHARED_DATASETS
+def benchmark_root() -> Path:
+    """The package's own Set5 and Set14 (``srgan_lite/sets``): ``<root>/<Name>/HR`` and ``LR_bicubic/X4``."""
+    return shipped_folder("Set5").parent.parent

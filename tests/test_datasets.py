@@ -1,17 +1,21 @@
-"""Dataset registry, folder resolution and downloads, all offline (file:// URLs and a mocked urlopen)."""
+"""Dataset registry, the shipped Set5/Set14, folder resolution and downloads, all offline (file:// URLs, mocked urlopen)."""
 import dataclasses
+import fnmatch
 import hashlib
 import io
 import tarfile
+import tomllib
 import urllib.error
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from srgan_lite import datasets
-from srgan_lite.datasets import data_root, download, list_datasets, resolve_dataset, skimage_photos
+from srgan_lite.datasets import (SHIPPED, data_root, download, is_shipped, list_datasets, resolve_dataset, sha256_file,
+                                 shipped_folder, skimage_photos)
 from srgan_lite.errors import DatasetError
 
 
@@ -60,8 +64,46 @@ def test_resolve_names_case_insensitively(tmp_path):
     assert resolve_dataset(str(tmp_path / "set14" / "HR")) == tmp_path / "set14" / "HR"
 
 
-def test_resolve_the_shared_folder(shared_datasets):
-    assert resolve_dataset("set5", shared_datasets) == shared_datasets / "Set5" / "HR"
+@pytest.mark.parametrize("name, n_images", [("Set5", 5), ("Set14", 14)])
+def test_shipped_sets_match_their_sha256sums(name, n_images):
+    root = shipped_folder(name).parent
+    sums = dict(reversed(line.split(maxsplit=1)) for line in (root / "SHA256SUMS").read_text().splitlines())
+    on_disk = sorted(str(p.relative_to(root)) for p in root.rglob("*.png"))
+    assert sorted(sums) == on_disk and len(on_disk) == 2 * n_images  # HR/ and LR_bicubic/X4/, nothing else
+    for relative, digest in sums.items():
+        assert sha256_file(root / relative) == digest, f"{name}/{relative} differs from SHA256SUMS"
+    assert "License / terms" in (root / "SOURCES.md").read_text()
+
+
+def test_shipped_files_are_package_data():
+    with open(Path(datasets.__file__).parents[1] / "pyproject.toml", "rb") as f:
+        patterns = tomllib.load(f)["tool"]["setuptools"]["package-data"]["srgan_lite"]
+    package = Path(datasets.__file__).parent
+    for path in (package / "sets").rglob("*"):
+        if path.is_file():
+            assert any(fnmatch.fnmatch(str(path.relative_to(package)), p) for p in patterns), path
+
+
+def test_shipped_sets_resolve_without_data_dir_or_env(monkeypatch, tmp_path):
+    monkeypatch.delenv("SRGAN_LITE_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # an empty default cache
+    for name in SHIPPED:
+        folder = resolve_dataset(name.lower())
+        assert folder == shipped_folder(name) and is_shipped(folder) and len(list(folder.glob("*.png"))) >= 5
+    assert resolve_dataset("Set5", download=True) == shipped_folder("Set5")  # nothing to download
+    assert not (tmp_path / "home").exists()
+    assert not is_shipped(tmp_path)
+
+
+def test_a_chosen_root_with_the_set_takes_precedence(monkeypatch, tmp_path):
+    (tmp_path / "mine" / "Set5" / "HR").mkdir(parents=True)
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "mine" / "Set5" / "HR" / "x.png")
+    monkeypatch.delenv("SRGAN_LITE_DATA", raising=False)
+    assert resolve_dataset("Set5", tmp_path / "mine") == tmp_path / "mine" / "Set5" / "HR"
+    assert resolve_dataset("Set14", tmp_path / "mine") == shipped_folder("Set14")  # not there: the shipped copy
+    monkeypatch.setenv("SRGAN_LITE_DATA", str(tmp_path / "mine"))
+    assert resolve_dataset("Set5") == tmp_path / "mine" / "Set5" / "HR"
+    assert resolve_dataset("Set5", tmp_path / "empty") == shipped_folder("Set5")
 
 
 def test_missing_dataset_explains_the_fix(tmp_path):
@@ -93,9 +135,9 @@ def test_download_rejects_a_wrong_sha256(monkeypatch, tmp_path, archive):
 
 
 def test_download_without_sha256_warns_with_the_digest(monkeypatch, tmp_path, archive):
-    _register(monkeypatch, archive, None, n_images=5)
+    _register(monkeypatch, archive, None, n_images=5, name="BSD100")
     with pytest.warns(UserWarning) as record:
-        resolve_dataset("Set5", tmp_path, download=True)
+        resolve_dataset("BSD100", tmp_path, download=True)
     messages = " ".join(str(w.message) for w in record)
     assert hashlib.sha256(archive.read_bytes()).hexdigest() in messages
     assert "expected 5 images, the archive holds 3" in messages
@@ -152,4 +194,5 @@ def test_list_datasets(tmp_path):
     rows = {row["name"]: row for row in list_datasets(tmp_path)}
     assert {"Set5", "Set14", "BSD100", "Urban100", "DIV2K_train_HR", "DIV2K_valid_HR", "skimage"} <= set(rows)
     assert rows["DIV2K_train_HR"]["sha256"].startswith("9d0b9c46") and rows["DIV2K_train_HR"]["n_images"] == 800
-    assert not rows["Set5"]["available"] and rows["skimage"]["available"]
+    assert not rows["BSD100"]["available"] and rows["skimage"]["available"]
+    assert rows["Set5"]["available"] and rows["Set5"]["path"] == str(shipped_folder("Set5"))

@@ -30,18 +30,18 @@ def images(make_image):
     return [("one", make_image(64, 72, 1)), ("two", make_image(50, 61, 2))]
 
 
-def test_bicubic_on_set5_matches_the_literature(shared_datasets):
+def test_bicubic_on_set5_matches_the_literature(benchmark_root):
     # Table 2 of the SR literature (VDSR, EDSR, RCAN...): bicubic x4 on Set5 = 28.42 dB / 0.8104.
-    result = evaluate("bicubic", "Set5", data_dir=shared_datasets, device="cpu")
+    result = evaluate("bicubic", "Set5", data_dir=benchmark_root, device="cpu")
     assert result.n_images == 5 and result.dataset == "Set5" and result.model == "bicubic"
     assert abs(result.psnr_y - 28.42) < 0.02 and abs(result.ssim_y - 0.8104) < 0.002
     assert result.protocol == PROTOCOL and [row["name"] for row in result.per_image][0] == "baby"
 
 
-def test_single_channel_images_are_scored_on_gray_values(shared_datasets, tmp_path):
+def test_single_channel_images_are_scored_on_gray_values(benchmark_root, tmp_path):
     # Set14 bridge is stored with one channel; MATLAB scripts score it without rgb2ycbcr. Scoring it
     # as RGB would add 20 log10(255/219) = 1.32 dB (and 0.09 dB to the Set14 mean: 26.09, not 26.00).
-    gray = np.asarray(Image.open(shared_datasets / "Set14" / "HR" / "bridge.png"))[:160, :160]
+    gray = np.asarray(Image.open(benchmark_root / "Set14" / "HR" / "bridge.png"))[:160, :160]
     assert gray.ndim == 2
     as_gray = evaluate("bicubic", [("bridge", gray)], device="cpu")
     as_rgb = evaluate("bicubic", [("bridge", np.repeat(gray[..., None], 3, 2))], device="cpu")

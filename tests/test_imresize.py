@@ -104,14 +104,14 @@ def test_gpu_matches_cpu():
     torch.testing.assert_close(imresize(x.cuda(), 0.25).cpu(), imresize(x, 0.25), atol=1e-5, rtol=0)
 
 
-def _shared_pairs(root):
+def _benchmark_pairs(root):
     for hr_path in sorted((root / "Set5" / "HR").glob("*.png")) + sorted((root / "Set14" / "HR").glob("*.png")):
         yield hr_path, hr_path.parent.parent / "LR_bicubic" / "X4" / hr_path.name
 
 
-def test_bicubic_degrade_is_bit_exact_with_benchmark_lr(shared_datasets):
+def test_bicubic_degrade_is_bit_exact_with_benchmark_lr(benchmark_root):
     checked = 0
-    for hr_path, lr_path in _shared_pairs(shared_datasets):
+    for hr_path, lr_path in _benchmark_pairs(benchmark_root):
         hr, lr = np.asarray(Image.open(hr_path)), np.asarray(Image.open(lr_path))  # bridge stays 1-channel
         out = bicubic_degrade(hr, 4)
         assert out.shape == lr.shape, hr_path.name
@@ -120,10 +120,10 @@ def test_bicubic_degrade_is_bit_exact_with_benchmark_lr(shared_datasets):
     assert checked == 19
 
 
-def test_symmetric_boundary_does_not_reproduce_benchmark_lr(shared_datasets):
+def test_symmetric_boundary_does_not_reproduce_benchmark_lr(benchmark_root):
     # Why the default is "replicate": the MATLAB that made SelfExSR's LR clamped border indices.
-    hr = np.asarray(Image.open(shared_datasets / "Set5" / "HR" / "baby.png"))
-    lr = np.asarray(Image.open(shared_datasets / "Set5" / "LR_bicubic" / "X4" / "baby.png"))
+    hr = np.asarray(Image.open(benchmark_root / "Set5" / "HR" / "baby.png"))
+    lr = np.asarray(Image.open(benchmark_root / "Set5" / "LR_bicubic" / "X4" / "baby.png"))
     assert np.count_nonzero(imresize_uint8(modcrop(hr, 4), 0.25, boundary="symmetric") != lr) > 0
 
 
