@@ -4,8 +4,8 @@ Prints the images/s of ``HRCropDataset`` (random 96x96 crop, flips, MATLAB-bicub
 ``DataLoader`` with 0 and 2 workers, next to the images/s of one SRResNet training step (forward,
 backward, Adam) on a batch of the same shape. The loader must be faster than the step.
 
-    python benchmarks/bench_loader.py                      # ../shared/datasets/train, else skimage photos
-    python benchmarks/bench_loader.py --data DIR --batches 20 --workers 0 2 4
+    python benchmarks/bench_loader.py                      # the scikit-image photos
+    python benchmarks/bench_loader.py --data DIR --batches 20 --workers 0 2 4   # DIR: e.g. a folder of T91 images
 """
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from torch.utils.data import DataLoader
 from srgan_lite import losses, srresnet
 from srgan_lite.data import HRCropDataset
 from srgan_lite.datasets import skimage_photos
-
-SHARED_TRAIN = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "train"
 
 
 def loader_rate(dataset: HRCropDataset, batch: int, workers: int, batches: int) -> float:
@@ -61,7 +59,7 @@ def train_rate(batch: int, patch: int, scale: int, steps: int, device: str) -> f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None, help="folder of HR images (default: shared train set, else skimage)")
+    parser.add_argument("--data", type=Path, default=None, help="folder of HR training images, e.g. T91 (default: the scikit-image photos)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--patch-size", type=int, default=96)
     parser.add_argument("--scale", type=int, default=4)
@@ -71,7 +69,7 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
 
-    folder = args.data or (SHARED_TRAIN if SHARED_TRAIN.is_dir() else None)
+    folder = args.data
     images = folder if folder is not None else skimage_photos()
     started = time.perf_counter()
     dataset = HRCropDataset(images, patch_size=args.patch_size, scale=args.scale, length=10**6)

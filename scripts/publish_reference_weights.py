@@ -66,7 +66,8 @@ def main() -> None:
     p.add_argument("--paused-s", type=float, default=0.0, help="seconds the last run was stopped (not training)")
     p.add_argument("--init-label", help="how the card names the starting weights (default: the run's --init)")
     p.add_argument("--compare", nargs="*", default=[], help="other generator files to show in the crop (name=path)")
-    p.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+    p.add_argument("--data-dir", default=None,
+                   help="root holding <Name>/HR (default: $SRGAN_LITE_DATA, else the Set5/Set14 shipped with srgan_lite)")
     args = p.parse_args()
 
     config = yaml.safe_load((args.run / "config.yaml").read_text())
