@@ -21,6 +21,7 @@ import yaml
 
 from .errors import ConfigError
 from .generator import GeneratorConfig
+from .losses import CONTENT_LOSSES
 
 PROFILES = ("quick", "paper")
 STAGES = ("srresnet", "srgan")
@@ -39,6 +40,10 @@ class DataConfig:
         workers: DataLoader worker processes.
         val_crop: centre-crop validation HR images to this size (0 = whole images).
         max_val_images: validate on at most this many images (0 = all).
+        augment: random flips and 90-degree rotations of the training crops (not in the paper).
+        shift_jitter: SRGAN only: cut HR crops this many pixels larger and show D and the content loss a
+            ``patch_size`` window at a random offset, so the 4-pixel sub-pixel grid of G is not locked to
+            the strides of D and of the feature network (0 = the paper's fixed 96x96 crops).
     """
 
     train: str = "skimage"
@@ -49,6 +54,8 @@ class DataConfig:
     workers: int = 2
     val_crop: int = 0
     max_val_images: int = 0
+    augment: bool = True
+    shift_jitter: int = 0
 
 
 @dataclass
@@ -64,6 +71,7 @@ class OptimConfig:
         gamma: decay factor of ``step`` (paper: 0.1, i.e. 10^-4 -> 10^-5).
         min_lr_ratio: final lr / initial lr of ``cosine``.
         grad_clip: clip G's and D's gradient norm to this (0 = off; not in the paper).
+        lr_d: D's initial learning rate when it differs from G's (None = ``lr``, as in the paper).
     """
 
     lr: float = 1e-4
@@ -73,6 +81,7 @@ class OptimConfig:
     gamma: float = 0.1
     min_lr_ratio: float = 0.01
     grad_clip: float = 0.0
+    lr_d: float | None = None
 
 
 @dataclass
@@ -80,15 +89,23 @@ class LossConfig:
     """The objective. SRResNet: MSE (Eq. 4). SRGAN: Eq. (3) = content + adversarial_weight * Eq. (6).
 
     Args:
-        content: ``mse`` (SRGAN-MSE), ``vgg22`` or ``vgg54`` (paper default for SRGAN).
+        content: ``mse``, ``vgg22`` or ``vgg54`` (the paper's, Table 1; vgg54 is its SRGAN default), or
+            ``lite0`` (EfficientNet-Lite0 features, offline). Used by both stages (SRResNet-VGG22 is Table 1's).
+        content_rescale: feature-map rescaling (None = the network's constant: 1/12.75 for VGG, as in the
+            paper; ``losses.LITE0_RESCALE`` for lite0).
+        pixel_weight: weight of an extra pixel-MSE term beside a feature content loss (paper: 0).
         adversarial_weight: 10^-3 in the paper.
+        adversarial_warmup: ramp the adversarial weight linearly from 0 over this many steps (0 = off).
         vgg_weights: ``imagenet`` (torchvision, via the torch hub cache) or a state-dict path.
         allow_random_vgg: if the VGG19 weights cannot be had, continue with random weights
             (loudly). Off by default: never fall back silently.
     """
 
     content: str = "mse"
+    content_rescale: float | None = None
+    pixel_weight: float = 0.0
     adversarial_weight: float = 1e-3
+    adversarial_warmup: int = 0
     vgg_weights: str = "imagenet"
     allow_random_vgg: bool = False
 
@@ -295,7 +312,9 @@ def _validate(config: TrainConfig) -> None:
         raise ConfigError(f"optim.schedule={optim.schedule!r}: choose constant, step or cosine")
     if optim.lr <= 0:
         raise ConfigError(f"optim.lr={optim.lr} must be positive")
-    if loss.content not in ("mse", "vgg22", "vgg54"):
-        raise ConfigError(f"loss.content={loss.content!r}: choose mse, vgg22 or vgg54")
+    if loss.content not in CONTENT_LOSSES:
+        raise ConfigError(f"loss.content={loss.content!r}: choose {', '.join(CONTENT_LOSSES)}")
+    if data.shift_jitter < 0 or data.shift_jitter % config.model.scale:
+        raise ConfigError(f"data.shift_jitter={data.shift_jitter} must be a non-negative multiple of the scale {config.model.scale}")
     if run.amp not in ("auto", "bf16", "off"):
         raise ConfigError(f"run.amp={run.amp!r}: choose auto, bf16 or off")

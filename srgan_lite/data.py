@@ -2,9 +2,11 @@
 
 The paper trains on 96x96 HR crops ("16 random 96x96 HR sub images of distinct training images"
 per mini-batch) whose LR counterparts come from bicubic downsampling by r = 4. Here the LR crop
-is made from the *uint8* HR crop with exactly the benchmark degradation
-(:func:`srgan_lite.imresize.bicubic_degrade`), so training and test LR come from the same
-process. Every image file, whatever its mode, is read as RGB ``uint8`` (H, W, 3).
+is exactly what the benchmark degradation (:func:`srgan_lite.imresize.bicubic_degrade`) of the
+*whole* image gives at that place: the HR crop is degraded together with a margin of
+:data:`DEGRADE_MARGIN` pixels (more than the antialiased kernel's reach, 8 HR pixels at x4), and
+the LR centre is cut out. Degrading the bare crop instead would change its outer ring of LR
+pixels, which then see replicated crop borders instead of the image around them. Every image file, whatever its mode, is read as RGB ``uint8`` (H, W, 3).
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from .errors import ConfigError, DatasetError, ImageReadError
 from .imresize import bicubic_degrade, modcrop
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+#: HR pixels degraded around each training crop (a multiple of every scale up to 4 and 8 alike).
+DEGRADE_MARGIN = 16
 #: Decoded size below which ``HRCropDataset(cache=None)`` keeps every image in RAM.
 AUTO_CACHE_BYTES = 1 << 30
 ImagesSpec = str | os.PathLike | Sequence[str | os.PathLike] | Sequence[tuple[str, np.ndarray]]
@@ -140,9 +144,15 @@ def random_int(high: int) -> int:
     return int(torch.randint(high, (1,)))
 
 
-def augment_dihedral(image: np.ndarray) -> np.ndarray:
-    """Random horizontal flip, vertical flip and transpose (the 8 rotations/flips), torch RNG."""
+def dihedral_flags() -> tuple[int, int, int]:
+    """Random (hflip, vflip, transpose) bits from torch's RNG: one of the 8 rotations/flips."""
     hflip, vflip, transpose = torch.randint(2, (3,)).tolist()
+    return hflip, vflip, transpose
+
+
+def augment_dihedral(image: np.ndarray, flags: tuple[int, int, int] | None = None) -> np.ndarray:
+    """Apply a horizontal flip, vertical flip and transpose (random flags from torch's RNG by default)."""
+    hflip, vflip, transpose = dihedral_flags() if flags is None else flags
     if hflip:
         image = image[:, ::-1]
     if vflip:
@@ -233,15 +243,31 @@ class HRCropDataset(Dataset):
     def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
         if not 0 <= index < self.length:
             raise IndexError(f"index {index} out of range for {self.length} items")
-        image, p, s = self.image(index), self.patch_size, self.scale
-        h, w = image.shape[:2]
-        top, left = s * random_int((h - p) // s + 1), s * random_int((w - p) // s + 1)
-        crop = image[top : top + p, left : left + p]
-        crop = augment_dihedral(crop) if self.augment else np.ascontiguousarray(crop)
-        crop = crop if crop.flags.writeable else crop.copy()  # torch.from_numpy wants writable memory
-        lr = torch.from_numpy(bicubic_degrade(crop, s)).permute(2, 0, 1).float().div_(255.0)
-        hr = torch.from_numpy(crop).permute(2, 0, 1).float().div_(255.0)
+        image, p, s = modcrop(self.image(index), self.scale), self.patch_size, self.scale
+        top, left = s * random_int((image.shape[0] - p) // s + 1), s * random_int((image.shape[1] - p) // s + 1)
+        hr_crop, lr_crop = degraded_crop(image, top, left, p, s)
+        if self.augment:
+            flags = dihedral_flags()
+            hr_crop, lr_crop = augment_dihedral(hr_crop, flags), augment_dihedral(lr_crop, flags)
+        lr = torch.from_numpy(np.ascontiguousarray(lr_crop)).permute(2, 0, 1).float().div_(255.0)
+        hr = torch.from_numpy(np.ascontiguousarray(hr_crop)).permute(2, 0, 1).float().div_(255.0)
         return lr, unit_to_signed(hr) if self.hr_range == "signed" else hr
+
+
+def degraded_crop(image: np.ndarray, top: int, left: int, size: int, scale: int,
+                  margin: int = DEGRADE_MARGIN) -> tuple[np.ndarray, np.ndarray]:
+    """The HR crop at (top, left) and its LR, equal to ``bicubic_degrade(image)`` cut at (top/scale, left/scale).
+
+    ``image`` must be mod-cropped and (top, left, size, margin) multiples of ``scale``: only the crop
+    plus ``margin`` pixels (clipped at the image borders, where the benchmark replicates pixels too)
+    is degraded.
+    """
+    h, w = image.shape[:2]
+    t0, l0 = max(top - margin, 0), max(left - margin, 0)
+    window = image[t0 : min(top + size + margin, h), l0 : min(left + size + margin, w)]
+    lr_window = bicubic_degrade(np.ascontiguousarray(window), scale)
+    lt, ll, n = (top - t0) // scale, (left - l0) // scale, size // scale
+    return image[top : top + size, left : left + size], lr_window[lt : lt + n, ll : ll + n]
 
 
 class PairedDataset(Dataset):

@@ -3,6 +3,8 @@
 * pixel-wise MSE, Eq. (4): the SRResNet objective and the "MSE" content loss of SRGAN-MSE;
 * VGG content loss, Eq. (5): MSE between VGG19 feature maps phi_{i,j}, with the paper's 1/12.75
   rescaling of the feature maps ("equivalent to multiplying Eq. (5) with ... approximately 0.006");
+* the same loss on EfficientNet-Lite0 features (``lite0``), an ImageNet network whose weights install
+  offline, for everyone without a VGG19 file (:mod:`srgan_lite.efficientnet`);
 * adversarial loss, Eq. (6): -log D(G(I^LR)) for the generator (non-saturating);
 * the perceptual loss, Eq. (3): l^SR = l^SR_X + 10^-3 l^SR_Gen.
 
@@ -17,8 +19,16 @@ from torch import Tensor, nn
 from .errors import ConfigError
 from .vgg import PAPER_TAPS, VGGFeatures, WeightsSpec
 
-#: The paper's feature-map rescaling: phi / 12.75 brings VGG losses to the scale of the MSE loss.
+#: Content losses: the paper's three (Table 1) and the offline EfficientNet-Lite0 one.
+CONTENT_LOSSES = ("mse", "vgg22", "vgg54", "lite0")
+#: The paper's feature-map rescaling: phi / 12.75 brings VGG losses "to a scale comparable to the MSE loss".
 VGG_RESCALE = 1.0 / 12.75
+#: The Lite0 tap that plays phi_{5,4}'s role: of the stride-16 maps after an activation, the one that best tells
+#: a blurred image from a 1-pixel shift of the original (chapter 6 keeps the experiment).
+LITE0_TAP = "b8.expand"
+#: Lite0's rescaling, chosen as the paper intends: feature MSE * c^2 = pixel MSE for srresnet_x4's output on
+#: the eight scikit-image photos (centre 192 px crops: 0.113; see :func:`calibrate_rescale` and chapter 6).
+LITE0_RESCALE = 0.11
 #: The paper's adversarial weight in Eq. (3).
 ADVERSARIAL_WEIGHT = 1e-3
 
@@ -28,7 +38,27 @@ def pixel_mse(sr: Tensor, hr: Tensor) -> Tensor:
     return F.mse_loss(sr, hr)
 
 
-class VGGContentLoss(nn.Module):
+class FeatureContentLoss(nn.Module):
+    """Eq. (5) on any frozen feature network: MSE between ``rescale`` * phi(HR) and ``rescale`` * phi(G(LR)).
+
+    Args:
+        features: a module returning ``{tap: feature map}`` for images in [-1, 1].
+        tap: which map.
+        rescale: multiplies both maps before the MSE (the paper's 1/12.75 for VGG).
+    """
+
+    def __init__(self, features: nn.Module, tap: str, rescale: float) -> None:
+        super().__init__()
+        self.features, self.tap, self.rescale = features, tap, rescale
+
+    def forward(self, sr: Tensor, hr: Tensor) -> Tensor:
+        sr_features = self.features(sr)[self.tap]
+        with torch.no_grad():
+            hr_features = self.features(hr)[self.tap]
+        return F.mse_loss(sr_features.float() * self.rescale, hr_features.float() * self.rescale)
+
+
+class VGGContentLoss(FeatureContentLoss):
     """Eq. (5): MSE between rescaled VGG19 feature maps phi_{i,j}(I^HR) and phi_{i,j}(G(I^LR)).
 
     Args:
@@ -38,24 +68,51 @@ class VGGContentLoss(nn.Module):
         allow_random_fallback: see :class:`srgan_lite.vgg.VGGFeatures`.
     """
 
-    def __init__(
-        self,
-        layer: str = "vgg54",
-        *,
-        weights: WeightsSpec = "imagenet",
-        rescale: float = VGG_RESCALE,
-        allow_random_fallback: bool = False,
-    ) -> None:
-        super().__init__()
-        self.layer = PAPER_TAPS.get(layer, layer)
-        self.vgg = VGGFeatures((self.layer,), weights=weights, allow_random_fallback=allow_random_fallback)
-        self.rescale = rescale
+    def __init__(self, layer: str = "vgg54", *, weights: WeightsSpec = "imagenet", rescale: float = VGG_RESCALE,
+                 allow_random_fallback: bool = False) -> None:
+        layer = PAPER_TAPS.get(layer, layer)
+        super().__init__(VGGFeatures((layer,), weights=weights, allow_random_fallback=allow_random_fallback), layer, rescale)
+        self.layer = layer
 
-    def forward(self, sr: Tensor, hr: Tensor) -> Tensor:
-        sr_features = self.vgg(sr)[self.layer]
-        with torch.no_grad():
-            hr_features = self.vgg(hr)[self.layer]
-        return F.mse_loss(sr_features * self.rescale, hr_features * self.rescale)
+    @property
+    def vgg(self) -> VGGFeatures:
+        return self.features
+
+
+def content_loss(name: str, *, rescale: float | None = None, vgg_weights: WeightsSpec = "imagenet",
+                 allow_random_fallback: bool = False) -> nn.Module | None:
+    """The content term l^SR_X by name: None for ``mse`` (use :func:`pixel_mse`), else a feature loss.
+
+    ``rescale=None`` takes the network's constant (:data:`VGG_RESCALE`, :data:`LITE0_RESCALE`).
+    VGG19 weights that cannot be loaded raise :class:`srgan_lite.errors.WeightsError` naming the file to
+    provide; the loss never switches network silently.
+    """
+    if name not in CONTENT_LOSSES:
+        raise ConfigError(f"content loss {name!r} is unknown: use {', '.join(map(repr, CONTENT_LOSSES))}")
+    if name == "mse":
+        return None
+    if name == "lite0":
+        from .efficientnet import EfficientNetLite0
+
+        return FeatureContentLoss(EfficientNetLite0((LITE0_TAP,)), LITE0_TAP, LITE0_RESCALE if rescale is None else rescale)
+    return VGGContentLoss(name, weights=vgg_weights, rescale=VGG_RESCALE if rescale is None else rescale,
+                          allow_random_fallback=allow_random_fallback)
+
+
+@torch.no_grad()
+def calibrate_rescale(loss: FeatureContentLoss | VGGContentLoss, sr: Tensor, hr: Tensor) -> float:
+    """The rescaling c that puts a feature loss on the scale of the MSE loss, as the paper intends.
+
+    Returns ``c = sqrt(pixel_mse(sr, hr) / feature_mse(sr, hr))`` for images in [-1, 1]: with it, the
+    content loss of these SR images equals their pixel MSE (the paper's 1/12.75 did this for its VGG on
+    0-255 input; torchvision's VGG and Lite0 see ImageNet-normalised input, so they need their own c).
+    """
+    saved, loss.rescale = loss.rescale, 1.0
+    try:
+        feature = float(loss(sr, hr))
+    finally:
+        loss.rescale = saved
+    return (float(pixel_mse(sr, hr)) / feature) ** 0.5
 
 
 def generator_adversarial_loss(fake_logits: Tensor, *, saturating: bool = False) -> Tensor:
@@ -78,13 +135,14 @@ def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
 
 
 class PerceptualLoss(nn.Module):
-    """Eq. (3): l^SR = l^SR_X + adversarial_weight * l^SR_Gen.
+    """Eq. (3): l^SR = content_weight * l^SR_X + pixel_weight * MSE + adversarial_weight * l^SR_Gen.
 
     Args:
-        content: ``"mse"`` (SRGAN-MSE), ``"vgg22"`` or ``"vgg54"`` (SRGAN-VGG22/54).
+        content: ``"mse"`` (SRResNet, SRGAN-MSE), ``"vgg22"``/``"vgg54"`` (SRGAN-VGG22/54) or ``"lite0"``.
         adversarial_weight: weight of Eq. (6) (paper: 10^-3).
         content_weight: weight of the content term (paper: 1).
-        vgg_weights, allow_random_fallback: passed to :class:`VGGContentLoss`.
+        pixel_weight: an extra pixel-MSE term beside a feature content loss (paper: 0; ESRGAN uses one).
+        rescale, vgg_weights, allow_random_fallback: see :func:`content_loss`.
     """
 
     def __init__(
@@ -93,23 +151,29 @@ class PerceptualLoss(nn.Module):
         *,
         adversarial_weight: float = ADVERSARIAL_WEIGHT,
         content_weight: float = 1.0,
+        pixel_weight: float = 0.0,
+        rescale: float | None = None,
         vgg_weights: WeightsSpec = "imagenet",
         allow_random_fallback: bool = False,
     ) -> None:
         super().__init__()
-        if content not in ("mse", "vgg22", "vgg54"):
-            raise ConfigError(f"content loss {content!r} is unknown: use 'mse', 'vgg22' or 'vgg54'")
         self.content_name = content
-        self.content = (
-            None if content == "mse"
-            else VGGContentLoss(content, weights=vgg_weights, allow_random_fallback=allow_random_fallback)
-        )
-        self.adversarial_weight = adversarial_weight
-        self.content_weight = content_weight
+        self.content = content_loss(content, rescale=rescale, vgg_weights=vgg_weights, allow_random_fallback=allow_random_fallback)
+        self.adversarial_weight, self.content_weight, self.pixel_weight = adversarial_weight, content_weight, pixel_weight
 
-    def forward(self, sr: Tensor, hr: Tensor, fake_logits: Tensor) -> tuple[Tensor, dict[str, float]]:
-        """Returns the total loss and its parts (detached, for logging)."""
+    def forward(self, sr: Tensor, hr: Tensor, fake_logits: Tensor | None = None,
+                adversarial_weight: float | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+        """The total loss and its parts (detached); without ``fake_logits`` only the content terms (SRResNet)."""
         content = pixel_mse(sr, hr) if self.content is None else self.content(sr, hr)
-        adversarial = generator_adversarial_loss(fake_logits)
-        total = self.content_weight * content + self.adversarial_weight * adversarial
-        return total, {"content": content.detach(), "adversarial": adversarial.detach()}
+        total = self.content_weight * content
+        parts = {"content": content.detach()}
+        if self.pixel_weight and self.content is not None:
+            pixel = pixel_mse(sr, hr)
+            total = total + self.pixel_weight * pixel
+            parts["pixel"] = pixel.detach()
+        if fake_logits is not None:
+            adversarial = generator_adversarial_loss(fake_logits)
+            weight = self.adversarial_weight if adversarial_weight is None else adversarial_weight
+            total = total + weight * adversarial
+            parts["adversarial"] = adversarial.detach()
+        return total, parts

@@ -33,7 +33,7 @@ from .discriminator import Discriminator
 from .errors import CheckpointError, ConfigError, TrainingDiverged
 from .generator import SRResNet
 
-HISTORY_FIELDS = ("step", "lr", "loss_g", "content", "adversarial", "loss_d", "d_real", "d_fake",
+HISTORY_FIELDS = ("step", "lr", "loss_g", "content", "pixel", "adversarial", "loss_d", "d_real", "d_fake",
                   "val_psnr", "val_ssim", "images_per_s", "elapsed_s")
 
 
@@ -150,15 +150,16 @@ class Trainer:
             self.generator.load_state_dict(source.state_dict())
         self.gan = run.stage == "srgan"
         self.discriminator = Discriminator(data.patch_size).to(self.device, memory_format=self.memory_format) if self.gan else None
-        self.perceptual = (losses.PerceptualLoss(config.loss.content, adversarial_weight=config.loss.adversarial_weight,
-                                                 vgg_weights=config.loss.vgg_weights,
-                                                 allow_random_fallback=config.loss.allow_random_vgg).to(self.device)
-                           if self.gan else None)
+        loss = config.loss
+        self.perceptual = losses.PerceptualLoss(loss.content, adversarial_weight=loss.adversarial_weight,
+                                                pixel_weight=loss.pixel_weight, rescale=loss.content_rescale,
+                                                vgg_weights=loss.vgg_weights,
+                                                allow_random_fallback=loss.allow_random_vgg).to(self.device)
         optim = config.optim
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=optim.lr, betas=optim.betas)
         self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, lambda s: lr_factor(config, s))
         if self.gan:
-            self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=optim.lr, betas=optim.betas)
+            self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=optim.lr_d or optim.lr, betas=optim.betas)
             self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, lambda s: lr_factor(config, s))
         self.g = ddp.wrap(self.generator, self.info, self.device)
         self.d = ddp.wrap(self.discriminator, self.info, self.device) if self.gan else None
@@ -169,21 +170,23 @@ class Trainer:
         if resume:
             self._resume()
         train_images = train_images if train_images is not None else _training_images(data.train, data.data_dir)
-        self.dataset = PositionStream(HRCropDataset(train_images, patch_size=data.patch_size, scale=config.model.scale), run.seed)
+        crop = data.patch_size + (data.shift_jitter if self.gan else 0)
+        self.dataset = PositionStream(HRCropDataset(train_images, patch_size=crop, scale=config.model.scale,
+                                                    augment=data.augment), run.seed)
         self.val_images = val_images if val_images is not None else _validation_images(data)
 
     # ----------------------------------------------------------------------------- the two steps
     def generator_step(self, lr: Tensor, hr: Tensor) -> dict[str, Tensor]:
-        """One update of G: MSE (SRResNet) or the perceptual loss of Eq. (3) (SRGAN)."""
+        """One update of G: the content loss (SRResNet) or the perceptual loss of Eq. (3) (SRGAN)."""
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
             sr = self.g(lr)
             if not self.gan:
-                loss = losses.pixel_mse(sr.float(), hr)
-                parts = {"content": loss.detach()}
+                loss, parts = self.perceptual(sr.float(), hr)
             else:
+                sr, hr = self._jitter(sr, hr)
                 plain_d = ddp.unwrap(self.d)  # G's step never synchronises D's gradients
                 plain_d.requires_grad_(False)
-                loss, parts = self.perceptual(sr.float(), hr, plain_d(sr).float())
+                loss, parts = self.perceptual(sr.float(), hr, plain_d(sr).float(), self.adversarial_weight())
                 plain_d.requires_grad_(True)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
@@ -191,11 +194,30 @@ class Trainer:
             nn.utils.clip_grad_norm_(self.generator.parameters(), self.config.optim.grad_clip)
         self.opt_g.step()
         self.sched_g.step()
-        self._sr = sr.detach()
+        self._sr, self._hr = sr.detach(), hr
         return {"loss_g": loss.detach(), **parts}
 
-    def discriminator_step(self, hr: Tensor) -> dict[str, Tensor]:
-        """One update of D on real HR crops and the (detached) fakes of the last G step: Eq. (2)."""
+    def _jitter(self, sr: Tensor, hr: Tensor) -> tuple[Tensor, Tensor]:
+        """The ``patch_size`` window at one random offset of the (patch + shift_jitter) crops, SR and HR alike."""
+        extra = self.config.data.shift_jitter
+        if not extra:
+            return sr, hr
+        top, left = torch.randint(extra + 1, (2,)).tolist()
+        size = self.config.data.patch_size
+        return sr[..., top:top + size, left:left + size], hr[..., top:top + size, left:left + size]
+
+    def adversarial_weight(self) -> float:
+        """10^-3 (Eq. 3), ramped up linearly over ``loss.adversarial_warmup`` steps when that is set."""
+        loss = self.config.loss
+        ramp = min(self.step / loss.adversarial_warmup, 1.0) if loss.adversarial_warmup else 1.0
+        return loss.adversarial_weight * ramp
+
+    def discriminator_step(self, hr: Tensor | None = None) -> dict[str, Tensor]:
+        """One update of D on real HR crops and the (detached) fakes of the last G step: Eq. (2).
+
+        ``hr`` defaults to the HR window that G's step used (the same random offset as its fakes).
+        """
+        hr = self._hr if hr is None else hr
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
             real_logits = self.d(hr).float()
             fake_logits = self.d(self._sr).float()
@@ -234,7 +256,7 @@ class Trainer:
             self.step += 1
             stats = self.generator_step(lr, hr)
             if self.gan:
-                stats.update(self.discriminator_step(hr))
+                stats.update(self.discriminator_step())
             finite &= torch.isfinite(stats["loss_g"]) & torch.isfinite(stats.get("loss_d", stats["loss_g"]))
             for key, value in stats.items():
                 sums[key] = sums.get(key, 0.0) + value

@@ -104,10 +104,12 @@ def test_crops_shapes_ranges_and_lr_degradation(image_folder):
     assert lr.shape == (3, 12, 12) and hr.shape == (3, 48, 48)
     assert lr.dtype == hr.dtype == torch.float32
     assert lr.min() >= 0 and lr.max() <= 1 and hr.min() >= -1 and hr.max() <= 1 and hr.min() < 0
-    # The LR is the benchmark degradation of the uint8 HR crop.
+    # The LR is close to the degradation of the bare HR crop, but not equal to it: its outer ring sees the
+    # image around the crop (test_training_lr_equals_degrade_whole_image_then_crop checks the exact value).
     hr_uint8 = ((hr + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 0).numpy()
-    expected = bicubic_degrade(hr_uint8, 4)
-    np.testing.assert_array_equal((lr * 255).round().to(torch.uint8).permute(1, 2, 0).numpy(), expected)
+    bare = bicubic_degrade(hr_uint8, 4).astype(int)
+    lr_uint8 = (lr * 255).round().to(torch.uint8).permute(1, 2, 0).numpy().astype(int)
+    np.testing.assert_array_equal(lr_uint8[2:-2, 2:-2], bare[2:-2, 2:-2])
     unit = HRCropDataset(image_folder, patch_size=48, hr_range="unit")[0][1]
     assert unit.min() >= 0 and unit.max() <= 1
     with pytest.raises(IndexError):
@@ -218,3 +220,57 @@ def test_extract_subimages(tmp_path, make_image):
     assert count == 12 and len(list((tmp_path / "dst").glob("*.png"))) == 12
     np.testing.assert_array_equal(read_image(tmp_path / "dst" / "big_s012.png"), image[52:100, 82:130])
     np.testing.assert_array_equal(read_image(tmp_path / "dst" / "big_s006.png"), image[40:88, 40:88])
+
+
+def test_training_lr_equals_degrade_whole_image_then_crop():
+    """Issue 17: each LR crop is what the benchmark degradation of the whole image gives there, borders included."""
+    from srgan_lite.data import degraded_crop
+    from srgan_lite.imresize import bicubic_degrade
+
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (100, 132, 3), dtype=np.uint8)  # noise: every pixel matters to the kernel
+    whole = bicubic_degrade(image, 4)
+    for top in range(0, 100 - 32 + 1, 4):
+        for left in (0, 4, 48, 96, 100):
+            hr, lr = degraded_crop(image, top, left, 32, 4)
+            assert np.array_equal(hr, image[top:top + 32, left:left + 32])
+            assert np.array_equal(lr, whole[top // 4:top // 4 + 8, left // 4:left // 4 + 8]), (top, left)
+    # the old way (degrading the bare crop) differs on the outer ring: this is the bug the margin fixes
+    inner = image[40:72, 48:80]
+    assert not np.array_equal(bicubic_degrade(inner, 4), whole[10:18, 12:20])
+
+
+def test_dataset_pairs_match_whole_image_degradation_under_augmentation():
+    from srgan_lite.imresize import bicubic_degrade
+
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    whole = bicubic_degrade(image, 4)
+    ds = HRCropDataset([("noise", image)], patch_size=32, scale=4, augment=True, length=40)
+    torch.manual_seed(0)
+    found = 0
+    for i in range(40):
+        lr, hr = ds[i]
+        hr_u8 = np.rint((hr.permute(1, 2, 0).numpy() + 1) * 127.5).astype(np.uint8)
+        lr_u8 = np.rint(lr.permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+        # find the crop and the flip that produced it, then check the LR is the same view of `whole`
+        for flags in [(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)]:
+            undone = _undo_dihedral(hr_u8, flags)
+            hits = [(t, l) for t in range(0, 33, 4) for l in range(0, 49, 4) if np.array_equal(undone, image[t:t + 32, l:l + 32])]
+            if hits:
+                t, l = hits[0]
+                assert np.array_equal(_undo_dihedral(lr_u8, flags), whole[t // 4:t // 4 + 8, l // 4:l // 4 + 8])
+                found += 1
+                break
+    assert found == 40
+
+
+def _undo_dihedral(image, flags):
+    hflip, vflip, transpose = flags
+    if transpose:
+        image = image.transpose(1, 0, 2)
+    if vflip:
+        image = image[::-1]
+    if hflip:
+        image = image[:, ::-1]
+    return image
