@@ -561,3 +561,137 @@ def test_chapter_installs_the_package_on_colab(doc: str):
     if not ('"google.colab" in sys.modules' in first and f"git+https://github.com/{REPOSITORY}" in first):
         pytest.fail(f"{doc}.ipynb: the first code cell should install the package on Colab, e.g.\n{COLAB_INSTALL_CELL}",
                     pytrace=False)
+
+
+# --------------------------------------------------------------------------- the MOS page (book/mos.md)
+MOS_DOC = "book/mos"
+#: The paper's MOS per row the page compares with (Ledig et al. 2017, Table 2; SRGAN-MSE from Table 1).
+MOS_PAPER = {"nearest": ("1.28", "1.20"), "bicubic": ("1.97", "1.80"), "SRResNet": ("3.37", "2.98"),
+             "SRGAN-MSE": ("3.77", "3.43"), "SRGAN": ("3.58", "3.72"), "HR": ("4.32", "4.32")}
+#: Scripted ratings: the i-th method of the manifest gets MOS_PATTERN[i % 6][k % 3] for its k-th crop shown.
+MOS_PATTERN = ((1, 1, 2), (2, 3, 2), (3, 3, 4), (4, 3, 5), (5, 4, 5), (2, 5, 4))
+MOS_STATE = "() => JSON.parse(localStorage.getItem('srgan-lite-mos-v1'))"
+
+
+def _mos_wait(page, **attributes) -> None:
+    selector = "#mos-app" + "".join(f'[data-{k}="{v}"]' for k, v in attributes.items())
+    page.wait_for_selector(selector, state="attached")
+
+
+@pytest.mark.skipif(MOS_DOC not in PAGES, reason="book/mos is not in _toc.yml")
+def test_mos_page_rating_run(reader: Reader, built_book: Path):
+    """The rating page as a reader uses it: calibration, a full blind run (clicks and keys 1-5), a reload
+    mid-run that resumes at the same crop, the results table and figure against the scripted ratings, the CSV."""
+    import csv
+    import statistics
+
+    from scipy import stats
+
+    manifest = json.loads((built_book / "_static" / "mos" / "manifest.json").read_text(encoding="utf-8"))
+    crops = {crop["id"]: crop for crop in manifest["crops"]}
+    methods = [m["method"] for m in manifest["methods"]]
+    assert {"nearest", "bicubic", "HR"} <= set(methods) and len(methods) >= 4, methods
+    assert len(crops) == len(manifest["regions"]) * len(methods)
+    page, site = reader.page, reader.site
+    page.goto(urljoin(site, f"{MOS_DOC}.html"), wait_until="load")
+
+    # Step 1: calibration, nearest labelled score 1 and HR score 5 for two images.
+    _mos_wait(page, view="calibration", ready="true")
+    app = page.locator("#mos-app")
+    anchors = app.locator("figure.mos-anchor")
+    assert anchors.count() == 2 * len(manifest["calibration"]) == 4
+    captions = [anchors.nth(i).locator("figcaption").inner_text() for i in range(anchors.count())]
+    assert [c.split(" ")[:2] for c in captions] == [["score", "1"], ["score", "5"]] * 2, captions
+    loaded = page.evaluate(WAIT_FOR_IMAGES)
+    assert len(loaded) >= 4 and all(image["loaded"] for image in loaded), loaded
+    start = app.locator("button[data-action=start]")
+    assert start.evaluate("b => b.tagName") == "BUTTON"
+    start.click()
+
+    # Step 2: every crop once, method hidden; odd positions rated by key, even ones by click; reload halfway.
+    _mos_wait(page, view="rating")
+    total = len(crops)
+    seen: dict[str, int] = {}
+    given: list[tuple[str, int]] = []  # (crop id, score), in the order rated
+    for index in range(total):
+        if index == total // 2:  # a reload mid-run resumes at the same crop with the earlier ratings kept
+            expected = page.get_attribute("#mos-app", "data-crop")
+            page.reload(wait_until="load")
+            _mos_wait(page, view="rating", ready="true", index=index)
+            assert page.get_attribute("#mos-app", "data-crop") == expected, "the reload did not resume at the same crop"
+            kept = page.evaluate(MOS_STATE)["ratings"]
+            assert [(r["id"], r["score"]) for r in kept] == given, "the reload lost or changed earlier ratings"
+        _mos_wait(page, view="rating", ready="true", index=index)
+        crop_id = page.get_attribute("#mos-app", "data-crop")
+        assert crop_id in crops and crop_id not in {c for c, _ in given}, f"crop {crop_id!r} unknown or shown twice"
+        method = crops[crop_id]["method"]
+        image = app.locator("img.mos-rated")
+        box = image.bounding_box()
+        assert box and round(box["width"]) == 384 and round(box["height"]) == 384, f"crop shown at {box}"
+        src = image.get_attribute("src")
+        shown = app.inner_text()
+        for m in manifest["methods"]:  # the method is hidden: not in the crop's URL nor in the text
+            assert m["method"].lower() not in src.lower()
+            assert m["label"] not in shown and (m["model"] or "\0") not in shown, f"method {m['label']!r} is visible"
+        assert f"Image {index + 1} of {total}" in shown
+        if index == 0:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            app.screenshot(path=str(SCREENSHOTS / "mos_rating.png"))
+        k = seen.get(method, 0)
+        seen[method] = k + 1
+        score = MOS_PATTERN[methods.index(method) % len(MOS_PATTERN)][k % 3]
+        if index % 2:
+            page.keyboard.press(str(score))
+        else:
+            app.locator(f"button.mos-score[data-score='{score}']").click()
+        given.append((crop_id, score))
+
+    # Step 3: the results, per method: count and mean of the scripted ratings, t interval, the paper's MOS.
+    _mos_wait(page, view="results", ready="true")
+    state = page.evaluate(MOS_STATE)
+    assert [(r["id"], r["score"]) for r in state["ratings"]] == given
+    assert sorted(state["order"]) == sorted(crops) and state["seed"] is not None
+    scores = {m: [s for c, s in given if crops[c]["method"] == m] for m in methods}
+    for m in manifest["methods"]:
+        row = app.locator(f"table.mos-results tr[data-method='{m['method']}']")
+        assert row.count() == 1, f"no row for {m['method']} in the results table"
+        mine = scores[m["method"]]
+        assert int(row.locator("[data-col=n]").inner_text()) == len(mine) == len(manifest["regions"])
+        mean = statistics.fmean(mine)
+        shown_mean = float(row.locator("[data-col=mean]").get_attribute("data-value"))
+        assert abs(shown_mean - mean) < 1e-9, f"{m['method']}: mean {shown_mean}, scripted {mean}"
+        assert abs(float(row.locator("[data-col=mean]").inner_text()) - mean) <= 0.005 + 1e-9
+        half = stats.t.ppf(0.975, len(mine) - 1) * statistics.stdev(mine) / len(mine) ** 0.5
+        low, high = (float(x) for x in row.locator("[data-col=ci]").inner_text().split("\u2013"))  # clipped to 1..5
+        expected_ci = (max(1.0, mean - half), min(5.0, mean + half))
+        assert abs(low - expected_ci[0]) <= 0.005 + 1e-9 and abs(high - expected_ci[1]) <= 0.005 + 1e-9, (low, high, expected_ci)
+        assert 1 <= low <= mean <= high <= 5
+        paper = (row.locator("[data-col=paper-set5]").inner_text(), row.locator("[data-col=paper-set14]").inner_text())
+        assert paper == MOS_PAPER[m["paper"]], f"{m['method']}: paper MOS {paper}"
+        for value in range(1, 6):  # the Fig. 5-like plot: one cell per method and score, with its count
+            cell = app.locator(f"svg.mos-figure rect[data-method='{m['method']}'][data-score='{value}']")
+            assert int(cell.get_attribute("data-count")) == mine.count(value)
+    assert app.locator("svg.mos-figure circle.mos-mean").count() == len(methods)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    app.screenshot(path=str(SCREENSHOTS / "mos_results.png"))
+
+    # The CSV: a header and one row per rating, in the order rated.
+    with page.expect_download() as download_info:
+        app.locator("button[data-action=download]").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    with open(download.path(), newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == total, f"CSV has {len(rows)} rows for {total} ratings"
+    assert [(r["crop_id"], int(r["score"])) for r in rows] == given
+    assert all(r["method"] == crops[r["crop_id"]]["method"] and r["image"] == crops[r["crop_id"]]["image"] and r["timestamp"]
+               for r in rows)
+
+    # A reload keeps the results; "start over" (confirmed) discards them and returns to the calibration.
+    page.reload(wait_until="load")
+    _mos_wait(page, view="results", ready="true")
+    app.locator("button[data-action=start-over]").click()
+    app.locator("button[data-action=confirm-start-over]").click()
+    _mos_wait(page, view="calibration", ready="true")
+    assert page.evaluate(MOS_STATE)["ratings"] == []
+    assert not reader.problems, "the MOS page, as a reader uses it:\n  " + "\n  ".join(dict.fromkeys(reader.problems))
