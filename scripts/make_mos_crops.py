@@ -31,7 +31,8 @@ from PIL import Image
 
 from srgan_lite import (SRGANLiteError, bicubic_degrade, imresize_uint8, load_pretrained, modcrop, read_image, resolve_dataset,
                         super_resolve)
-from srgan_lite.weights import registry, sha256_of, weights_path
+from srgan_lite.utils import sha256_file
+from srgan_lite.weights import registry, weights_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = 4
@@ -83,7 +84,7 @@ def crop_id(region: str, method: str) -> str:
 
 def save_png(image: np.ndarray, path: Path) -> str:
     Image.fromarray(image).save(path, optimize=True)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256_file(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"note: {name} is not in srgan_lite/weights/registry.json yet: skipped (rerun this script once it ships)")
             continue
         path = weights_path(name)  # verifies the registry's sha256
-        models[name] = {"model": load_pretrained(name), "sha256": sha256_of(path), "file": path.name,
+        models[name] = {"model": load_pretrained(name), "sha256": sha256_file(path), "file": path.name,
                         "paper": paper, "about": about, "description": registered[name].get("description", "")}
 
     methods = [{"method": "nearest", "label": "nearest neighbour", "paper": "nearest", "model": None},

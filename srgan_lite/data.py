@@ -24,6 +24,7 @@ from torch.utils.data import Dataset
 from .convert import unit_to_signed
 from .errors import ConfigError, DatasetError, ImageReadError
 from .imresize import bicubic_degrade, modcrop
+from .utils import grey_to_rgb
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 #: HR pixels degraded around each training crop (a multiple of every scale up to 4 and 8 alike).
@@ -57,7 +58,7 @@ def _decode(im: Image.Image, keep_gray: bool) -> np.ndarray:
         return rgb[..., 0].copy() if keep_gray and mode in ("LA", "La") else rgb
     else:  # RGB, CMYK, YCbCr, LAB, HSV, ...
         return np.array(im.convert("RGB"))
-    return gray if keep_gray else np.repeat(gray[:, :, None], 3, axis=2)
+    return gray if keep_gray else grey_to_rgb(gray)
 
 
 def read_image(path: str | os.PathLike, *, keep_gray: bool = False) -> np.ndarray:
@@ -133,10 +134,6 @@ def _entries(images: ImagesSpec) -> list[tuple[str, Path | None, np.ndarray | No
         else:
             out.append((Path(item).stem, Path(item), None))
     return out
-
-
-def _to_rgb(array: np.ndarray) -> np.ndarray:
-    return np.repeat(array[:, :, None], 3, axis=2) if array.ndim == 2 else array
 
 
 def random_int(high: int) -> int:
@@ -225,7 +222,7 @@ class HRCropDataset(Dataset):
                         raise
                     self.skipped.append(str(path))
                     continue
-            self.items.append((name, path, None if array is None else _to_rgb(array)))
+            self.items.append((name, path, None if array is None else grey_to_rgb(array)))
         if not self.items:
             raise DatasetError(f"no usable training images (need at least {patch_size}x{patch_size} px)")
         self.length = len(self.items) if length is None else int(length)
@@ -323,7 +320,7 @@ class EvalImages(Sequence):
         name, path, array = self.entries[index]
         if array is None:
             array = read_image(path, keep_gray=self.keep_gray)
-        return name, array if self.keep_gray else _to_rgb(array)
+        return name, array if self.keep_gray else grey_to_rgb(array)
 
 
 def load_eval_images(spec: ImagesSpec, *, keep_gray: bool = False) -> list[tuple[str, np.ndarray]]:

@@ -14,7 +14,6 @@ checks only that the expected number of images arrived. Any entry given a digest
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
 import os
 import shutil
@@ -32,6 +31,7 @@ from PIL import Image
 
 from .data import list_images
 from .errors import DatasetError
+from .utils import sha256_file
 
 ENV_VAR = "SRGAN_LITE_DATA"
 _HF = "https://huggingface.co/datasets/eugenesiow/{0}/resolve/main/data/{0}_HR.tar.gz"
@@ -158,15 +158,6 @@ def resolve_dataset(name_or_folder: str | os.PathLike, data_dir: str | os.PathLi
         return path / "HR" if (path / "HR").is_dir() else path
     known = ", ".join(REGISTRY)
     raise DatasetError(f"{name_or_folder!r} is neither a dataset name ({known}) nor an existing folder")
-
-
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fetch(url: str, target: Path, timeout: float) -> None:

@@ -14,7 +14,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .errors import ConfigError
+from .utils import pick_device
 
 
 @dataclass(frozen=True)
@@ -32,17 +32,6 @@ class Dist:
     @property
     def enabled(self) -> bool:
         return self.world_size > 1
-
-
-def pick_device(spec: str, local_rank: int = 0) -> torch.device:
-    """``auto`` -> this rank's GPU when CUDA is present, else CPU; otherwise the named device."""
-    if spec == "auto":
-        return torch.device(f"cuda:{local_rank}") if torch.cuda.is_available() else torch.device("cpu")
-    if spec.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"--device {spec}: CUDA is not available on this machine; use --device cpu or auto")
-    if spec not in ("cpu", "cuda") and not spec.startswith("cuda:"):
-        raise ConfigError(f"--device {spec!r} is unknown: use auto, cpu, cuda or cuda:N")
-    return torch.device(f"cuda:{local_rank}") if spec == "cuda" else torch.device(spec)
 
 
 def init_distributed(device_spec: str) -> tuple[Dist, torch.device]:

@@ -27,6 +27,7 @@ from .datasets import canonical_name, resolve_dataset, skimage_photos
 from .errors import ConfigError
 from .imresize import bicubic_degrade, imresize_uint8, modcrop
 from .metrics import psnr_ssim
+from .utils import grey_to_rgb, pick_device
 
 
 def protocol_text(scale: int = 4) -> str:
@@ -55,13 +56,6 @@ class EvalResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def pick_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` = CUDA when available, else CPU."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def _images(dataset, data_dir, download: bool) -> tuple[str, EvalImages | list]:
@@ -140,7 +134,7 @@ def evaluate(
         for name, hr in images:
             hr = modcrop(hr, scale)
             gray = hr.ndim == 2
-            hr_rgb = np.repeat(hr[:, :, None], 3, axis=2) if gray else hr
+            hr_rgb = grey_to_rgb(hr)
             hr_rgb = hr_rgb if hr_rgb.flags.writeable else hr_rgb.copy()  # torch.from_numpy wants writable memory
             sr = _super_resolve(net, bicubic_degrade(hr_rgb, scale), scale, device)
             target = image_to_tensor(hr_rgb).to(device)

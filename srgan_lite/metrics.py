@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .errors import ConfigError
+from .utils import grey_to_rgb
 
 #: MATLAB rgb2ycbcr's Y row for RGB in [0, 1] -> Y in [16, 235].
 Y_COEFFS = (65.481, 128.553, 24.966)
@@ -132,8 +133,7 @@ def psnr_ssim(
 def _image_tensor(image: np.ndarray) -> Tensor:
     if image.dtype != np.uint8 or image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
         raise ConfigError(f"expected a uint8 image (H, W, 3) or (H, W), got {image.dtype} {image.shape}")
-    if image.ndim == 2:
-        image = np.repeat(image[:, :, None], 3, axis=2)
+    image = grey_to_rgb(image)
     return torch.tensor(image, dtype=torch.float64).permute(2, 0, 1).unsqueeze(0) / 255.0
 
 

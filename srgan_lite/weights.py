@@ -6,7 +6,6 @@ any ``.safetensors`` file written by :func:`srgan_lite.save_generator`.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from functools import lru_cache
@@ -17,6 +16,7 @@ import torch
 from .checkpoint import load_generator
 from .errors import WeightsError
 from .generator import SRResNet
+from .utils import sha256_file
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 DEFAULT_WEIGHTS = "srresnet_x4"
@@ -29,14 +29,6 @@ def registry() -> dict[str, dict]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def sha256_of(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def weights_path(name: str) -> Path:
     """The verified file of a registered name."""
     entries = registry()
@@ -47,7 +39,7 @@ def weights_path(name: str) -> Path:
     path = WEIGHTS_DIR / entry["file"]
     if not path.is_file():
         raise WeightsError(f"weights {name!r}: file {path} is missing from this install (reinstall srgan-lite)")
-    if entry.get("sha256") and sha256_of(path) != entry["sha256"]:
+    if entry.get("sha256") and sha256_file(path) != entry["sha256"]:
         raise WeightsError(f"weights {name!r}: {path} fails its sha256 check (corrupt file); reinstall srgan-lite")
     return path
 
@@ -110,7 +102,7 @@ def publish(
     WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
     target = save_generator(model, WEIGHTS_DIR / f"{name}.safetensors", dtype=torch.float16, metadata={"name": name})
     (WEIGHTS_DIR / f"{name}.md").write_text(card)
-    entry = {"file": target.name, "sha256": sha256_of(target), "card": f"{name}.md", "description": description,
+    entry = {"file": target.name, "sha256": sha256_file(target), "card": f"{name}.md", "description": description,
              "config": model.config.to_dict()}
     if history is not None:
         shutil.copyfile(history, WEIGHTS_DIR / f"{name}_history.csv")

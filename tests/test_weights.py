@@ -5,6 +5,7 @@ import torch
 
 from srgan_lite import save_generator, srresnet, weights
 from srgan_lite.errors import WeightsError
+from srgan_lite.utils import sha256_file
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def test_publish_then_load_by_name(registry_dir, tmp_path):
     history.write_text("step,loss_g\n1,0.5\n")
     weights.publish(source, "tiny_x4", description="a test", card="# tiny\n", history=history, scores={"Set5": [30.0, 0.9]})
     entry = json.loads((registry_dir / "registry.json").read_text())["tiny_x4"]
-    assert entry["sha256"] == weights.sha256_of(registry_dir / "tiny_x4.safetensors")
+    assert entry["sha256"] == sha256_file(registry_dir / "tiny_x4.safetensors")
     loaded = weights.load_pretrained("tiny_x4")
     x = torch.rand(1, 3, 6, 6)
     assert (loaded(x) - model.eval()(x)).abs().max() < 2e-2  # shipped as fp16
