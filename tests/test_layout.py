@@ -1,0 +1,82 @@
+"""The package's shape: what importing it costs, and that the book's chapters find every name they use."""
+import ast
+import importlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
+
+
+def _cells(kind: str):
+    for chapter in CHAPTERS:
+        for cell in json.loads(chapter.read_text())["cells"]:
+            if cell["cell_type"] == kind:
+                yield chapter.name, "".join(cell["source"])
+
+
+def test_importing_the_package_imports_no_matplotlib():
+    code = ("import sys, srgan_lite, srgan_lite.viz, srgan_lite.train, srgan_lite.cli; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_chapters_import_only_names_that_exist():
+    imports, viz_names = set(), set()
+    for chapter, source in _cells("code"):
+        code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "srgan_lite":
+                imports.update((chapter, node.module, alias.name) for alias in node.names)
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "viz":
+                viz_names.add((chapter, node.attr))
+    assert len(imports) > 50 and len(viz_names) > 15  # the chapters were read
+    missing = [f"{c}: from {m} import {n}" for c, m, n in sorted(imports) if not hasattr(importlib.import_module(m), n)
+               and not _is_module(f"{m}.{n}")]
+    viz = importlib.import_module("srgan_lite.viz")
+    missing += [f"{c}: viz.{n}" for c, n in sorted(viz_names) if not hasattr(viz, n)]
+    assert not missing, missing
+
+
+def _is_module(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
+
+
+def _defined(path: Path, dotted: str) -> bool:
+    scope = ast.parse(path.read_text()).body
+    for part in dotted.split("."):
+        found = [n for n in scope if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part]
+        if not found:
+            return False
+        scope = found[0].body
+    return True
+
+
+def test_code_the_chapters_quote_is_where_they_look_for_it():
+    quoted = set()
+    for chapter, source in _cells("markdown"):
+        for match in re.finditer(r"literalinclude\}\s*(\S+)\s*\n((?::\w+:.*\n)*)", source):
+            pyobject = re.search(r":pyobject:\s*(\S+)", match.group(2))
+            if pyobject:
+                quoted.add((chapter, match.group(1), pyobject.group(1)))
+    assert len(quoted) > 20
+    missing = [f"{c}: {f} {o}" for c, f, o in sorted(quoted) if not _defined((ROOT / "book" / f).resolve(), o)]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("name", ["pick_device", "sha256_file", "grey_to_rgb"])
+def test_shared_helpers_are_written_once(name):
+    definitions = [p.relative_to(ROOT).as_posix() for p in (ROOT / "srgan_lite").rglob("*.py")
+                   if re.search(rf"^def {name}\(", p.read_text(), re.M)]
+    assert definitions == ["srgan_lite/utils.py"]
