@@ -6,7 +6,8 @@ is exactly what the benchmark degradation (:func:`srgan_lite.imresize.bicubic_de
 *whole* image gives at that place: the HR crop is degraded together with a margin of
 :data:`DEGRADE_MARGIN` pixels (more than the antialiased kernel's reach, 8 HR pixels at x4), and
 the LR centre is cut out. Degrading the bare crop instead would change its outer ring of LR
-pixels, which then see replicated crop borders instead of the image around them. Every image file, whatever its mode, is read as RGB ``uint8`` (H, W, 3).
+pixels, which then see replicated crop borders instead of the image around them. Every image file, whatever its mode, is read as RGB ``uint8`` (H, W, 3)
+(:mod:`srgan_lite.image_io`, whose ``read_image`` and ``list_images`` are importable from here too).
 """
 from __future__ import annotations
 
@@ -23,98 +24,15 @@ from torch.utils.data import Dataset
 
 from .convert import unit_to_signed
 from .errors import ConfigError, DatasetError, ImageReadError
+from .image_io import IMAGE_SUFFIXES, image_size, list_images, read_image
 from .imresize import bicubic_degrade, modcrop
 from .utils import grey_to_rgb
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 #: HR pixels degraded around each training crop (a multiple of every scale up to 4 and 8 alike).
 DEGRADE_MARGIN = 16
 #: Decoded size below which ``HRCropDataset(cache=None)`` keeps every image in RAM.
 AUTO_CACHE_BYTES = 1 << 30
 ImagesSpec = str | os.PathLike | Sequence[str | os.PathLike] | Sequence[tuple[str, np.ndarray]]
-
-
-def _high_bit_depth_to_uint8(a: np.ndarray, mode: str) -> np.ndarray:
-    a = a.astype(np.float64)
-    if mode.startswith("I;16") or (mode == "I" and a.max(initial=0) > 255):
-        a = a / 257.0  # 16-bit: 65535 -> 255
-    elif mode == "F" and a.max(initial=0) <= 1.0:
-        a = a * 255.0  # float images in [0, 1]
-    return np.clip(np.floor(a + 0.5), 0, 255).astype(np.uint8)
-
-
-def _decode(im: Image.Image, keep_gray: bool) -> np.ndarray:
-    if im.mode == "P" or im.mode == "PA":
-        im = im.convert("RGBA" if "transparency" in im.info or im.mode == "PA" else "RGB")
-    mode = im.mode
-    if mode in ("I", "F") or mode.startswith("I;16"):
-        gray = _high_bit_depth_to_uint8(np.asarray(im), mode)
-    elif mode in ("1", "L"):
-        gray = np.array(im.convert("L"))
-    elif mode in ("LA", "La", "RGBA", "RGBa"):  # composite onto white, as a viewer shows it
-        rgba = np.asarray(im.convert("RGBA")).astype(np.float64)
-        alpha = rgba[..., 3:] / 255.0
-        rgb = np.floor(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha) + 0.5).astype(np.uint8)
-        return rgb[..., 0].copy() if keep_gray and mode in ("LA", "La") else rgb
-    else:  # RGB, CMYK, YCbCr, LAB, HSV, ...
-        return np.array(im.convert("RGB"))
-    return gray if keep_gray else grey_to_rgb(gray)
-
-
-def read_image(path: str | os.PathLike, *, keep_gray: bool = False) -> np.ndarray:
-    """Read any image file as RGB ``uint8`` (H, W, 3).
-
-    16-bit and 32-bit images are scaled to 8 bits (65535 -> 255, rounded), float images in [0, 1]
-    are stretched to [0, 255], alpha is composited onto white, palettes are expanded, only the
-    first frame of multi-frame files is read. EXIF orientation is ignored (as MATLAB's ``imread``).
-
-    Args:
-        path: the image file.
-        keep_gray: return single-channel images (L, 1, I;16, ...) as (H, W) instead of RGB.
-
-    Raises:
-        ImageReadError: the file is missing, not an image, truncated or otherwise undecodable.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ImageReadError(f"cannot read image {path}: no such file")
-    try:
-        with Image.open(path) as im:
-            im.load()
-            return _decode(im, keep_gray)
-    except Exception as exc:  # PIL raises OSError, ValueError, SyntaxError, DecompressionBombError...
-        raise ImageReadError(f"cannot read image {path}: {_reason(exc)}") from None
-
-
-def _reason(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-
-
-def image_size(path: str | os.PathLike) -> tuple[int, int]:
-    """(height, width) from the file header, without decoding; :class:`ImageReadError` if unreadable."""
-    try:
-        with Image.open(path) as im:
-            return im.height, im.width
-    except Exception as exc:
-        raise ImageReadError(f"cannot read image {path}: {_reason(exc)}") from None
-
-
-def list_images(folder: str | os.PathLike, *, recursive: bool = True) -> list[Path]:
-    """Image files under ``folder`` (png, jpg, jpeg, bmp, tif, tiff, webp; any case), sorted by relative path.
-
-    Args:
-        recursive: also look in sub-folders (hidden files and folders are skipped).
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DatasetError(f"image folder {folder} does not exist")
-    found = folder.rglob("*") if recursive else folder.iterdir()
-    files = [
-        p for p in found
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    ]
-    return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
 
 
 def _entries(images: ImagesSpec) -> list[tuple[str, Path | None, np.ndarray | None]]:

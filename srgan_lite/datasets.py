@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .data import list_images
+from .image_io import list_images
 from .errors import DatasetError
 from .utils import sha256_file
 
