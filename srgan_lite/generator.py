@@ -45,6 +45,10 @@ class GeneratorConfig:
         return asdict(self)
 
 
+#: The paper's architecture and initialisation (Fig. 4): ``GeneratorConfig()`` differs from it in ``icnr`` only.
+PAPER_CONFIG = GeneratorConfig(icnr=False)
+
+
 def upsampling_factors(scale: int) -> list[int]:
     """The sub-pixel stages for a scale: x4 -> [2, 2] as in the paper, x8 -> [2, 2, 2], x3 -> [3]."""
     if scale == 3:
@@ -59,7 +63,9 @@ class SRResNet(nn.Module):
     long skip) -> log2(scale) sub-pixel x2 stages -> conv9x9(3).
 
     Args:
-        config: the architecture; ``GeneratorConfig()`` is the paper's (about 1.55 M parameters).
+        config: the architecture; ``GeneratorConfig()`` has the paper's layers (about 1.55 M parameters)
+            and one default that is not the paper's: ``icnr=True`` (the sub-pixel convolutions start
+            from ICNR, not from PyTorch's default initialisation; ``icnr=False`` is the paper's).
 
     Shapes:
         input (N, 3, h, w) in [0, 1]; output (N, 3, scale*h, scale*w), trained towards [-1, 1].
@@ -94,7 +100,10 @@ def srresnet(
     batch_norm: bool = True,
     icnr: bool = True,
 ) -> SRResNet:
-    """Build an SRResNet; the defaults are the paper's configuration.
+    """Build an SRResNet. The defaults are the paper's architecture (x4, B = 16, 64 channels, BatchNorm)
+    with one exception, ``icnr=True``: ICNR initialisation of the sub-pixel convolutions, which the paper
+    does not use (``icnr=False`` initialises them as PyTorch does). The layers and parameter count are
+    the same either way; only the starting weights differ.
 
     For trained weights use :func:`srgan_lite.load_pretrained` (a registered name or a file).
 
@@ -103,7 +112,7 @@ def srresnet(
         num_blocks: residual blocks B (paper: 16).
         channels: feature maps (paper: 64).
         batch_norm: BatchNorm in the residual trunk (paper: True).
-        icnr: ICNR initialisation of the sub-pixel convolutions.
+        icnr: ICNR initialisation of the sub-pixel convolutions (not in the paper; default True).
     """
     return SRResNet(GeneratorConfig(scale, num_blocks, channels, batch_norm, icnr))
 

@@ -61,3 +61,15 @@ def test_invalid_config(kwargs):
 def test_config_round_trip():
     config = GeneratorConfig(scale=2, num_blocks=3)
     assert SRResNet(GeneratorConfig(**config.to_dict())).config == config
+
+
+def test_docstrings_name_every_default_that_is_not_the_papers():
+    from dataclasses import fields
+
+    from srgan_lite.generator import PAPER_CONFIG
+
+    differing = [f.name for f in fields(GeneratorConfig) if getattr(GeneratorConfig(), f.name) != getattr(PAPER_CONFIG, f.name)]
+    assert differing == ["icnr"]
+    for doc in (" ".join(srresnet.__doc__.split()), " ".join(SRResNet.__doc__.split())):
+        assert "icnr=True" in doc and "icnr=False" in doc and ("not the paper's" in doc or "paper does not use" in doc)
+    assert count_parameters(SRResNet(PAPER_CONFIG)) == count_parameters(srresnet())
