@@ -33,7 +33,7 @@ def _add_train(sub) -> None:
 
 
 def _add_eval(sub) -> None:
-    p = sub.add_parser("eval", help="PSNR/SSIM on benchmark sets under the stated protocol")
+    p = sub.add_parser("eval", help="PSNR/SSIM (and what PSNR misses) on benchmark sets under the stated protocol")
     p.add_argument("--model", action="append", required=True,
                    help="nearest, bicubic, a registered weights name, or a .safetensors file (repeatable)")
     p.add_argument("--dataset", action="append", required=True, help="Set5, Set14, BSD100, Urban100, or a folder of HR images (repeatable)")
@@ -41,6 +41,8 @@ def _add_eval(sub) -> None:
     p.add_argument("--download", action="store_true", help="download missing benchmark sets")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--save-images", type=Path, help="write the super-resolved images here")
+    p.add_argument("--no-perceptual", dest="perceptual", action="store_false",
+                   help="skip what PSNR misses (feature distance, high-frequency ratio, grid score): PSNR/SSIM only")
     p.add_argument("--device", default="auto")
 
 
@@ -103,6 +105,7 @@ def cmd_eval(args) -> None:
     from .evaluate import evaluate, format_results
 
     results = [evaluate(model, dataset, data_dir=args.data_dir, device=args.device, download=args.download,
+                        perceptual=args.perceptual,
                         save_images=args.save_images / f"{Path(str(model)).stem}_{Path(str(dataset)).name}" if args.save_images else None)
                for dataset in args.dataset for model in args.model]
     print(format_results(results, args.format))

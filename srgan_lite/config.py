@@ -72,6 +72,9 @@ class OptimConfig:
         min_lr_ratio: final lr / initial lr of ``cosine``.
         grad_clip: clip G's and D's gradient norm to this (0 = off; not in the paper).
         lr_d: D's initial learning rate when it differs from G's (None = ``lr``, as in the paper).
+        freeze_generator_bn: keep G's BatchNorm layers on their running statistics (eval mode, no
+            updates) while training, the usual way to fine-tune a BatchNorm network at small batch
+            (their affine weights still learn). Not in the paper.
     """
 
     lr: float = 1e-4
@@ -82,6 +85,7 @@ class OptimConfig:
     min_lr_ratio: float = 0.01
     grad_clip: float = 0.0
     lr_d: float | None = None
+    freeze_generator_bn: bool = False
 
 
 @dataclass
@@ -94,6 +98,8 @@ class LossConfig:
         content_rescale: feature-map rescaling (None = the network's constant: 1/12.75 for VGG, as in the
             paper; ``losses.LITE0_RESCALE`` for lite0).
         pixel_weight: weight of an extra pixel-MSE term beside a feature content loss (paper: 0).
+        phase_weight: weight of ``losses.subpixel_phase_loss``, which removes a 4-pixel grid locked to the
+            LR lattice (paper: 0).
         adversarial_weight: 10^-3 in the paper.
         adversarial_warmup: ramp the adversarial weight linearly from 0 over this many steps (0 = off).
         vgg_weights: ``imagenet`` (torchvision, via the torch hub cache) or a state-dict path.
@@ -104,6 +110,7 @@ class LossConfig:
     content: str = "mse"
     content_rescale: float | None = None
     pixel_weight: float = 0.0
+    phase_weight: float = 0.0
     adversarial_weight: float = 1e-3
     adversarial_warmup: int = 0
     vgg_weights: str = "imagenet"

@@ -53,6 +53,9 @@ class EvalResult:
     protocol: str = PROTOCOL
     scale: int = 4
     seconds: float = 0.0
+    feature_distance: float | None = None
+    hf_ratio: float | None = None
+    grid_score: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -106,6 +109,7 @@ def evaluate(
     device: str | torch.device = "auto",
     save_images: str | os.PathLike | None = None,
     download: bool = False,
+    perceptual: bool = False,
 ) -> EvalResult:
     """Score a model on a set with the paper's protocol, one image at a time.
 
@@ -119,6 +123,9 @@ def evaluate(
         device: ``"auto"`` (CUDA if available), ``"cpu"``, ``"cuda"``, ...
         save_images: folder to write the SR images to (``<name>.png``).
         download: fetch a registered set that is not on disk.
+        perceptual: also measure what PSNR misses (:mod:`srgan_lite.perceptual`): the uncalibrated
+            LPIPS-style feature distance (mean), the high-frequency power ratio SR/HR (mean) and the grid
+            score (geometric mean over images; 1 = as much 4-/2-pixel grid as HR).
     """
     device = pick_device(device)
     dataset_name, images = _images(dataset, data_dir, download)
@@ -142,6 +149,8 @@ def evaluate(
                 raise ConfigError(f"{model_name} turned {name} into {tuple(sr.shape)}, expected {tuple(target.shape)}")
             p, s = (float(v[0]) for v in psnr_ssim(sr, target, shave=scale, full_range=gray))
             rows.append({"name": name, "psnr_y": p, "ssim_y": s, "height": hr.shape[0], "width": hr.shape[1], "grayscale": gray})
+            if perceptual:
+                rows[-1].update(_perceptual_scores(sr, target, scale, gray))
             if out_dir is not None:
                 Image.fromarray(tensor_to_image(sr)).save(out_dir / f"{name}.png")
     finally:
@@ -149,12 +158,35 @@ def evaluate(
             net.train()
     if not rows:
         raise ConfigError(f"dataset {dataset_name} has no images to evaluate")
+    extra = {}
+    if perceptual:
+        extra = {"feature_distance": float(np.mean([r["feature_distance"] for r in rows])),
+                 "hf_ratio": float(np.mean([r["hf_ratio"] for r in rows])),
+                 "grid_score": float(np.exp(np.mean([np.log(r["grid_score"]) for r in rows])))}
     return EvalResult(
-        dataset=dataset_name, model=model_name,
+        dataset=dataset_name, model=model_name, **extra,
         psnr_y=float(np.mean([r["psnr_y"] for r in rows])), ssim_y=float(np.mean([r["ssim_y"] for r in rows])),
         n_images=len(rows), per_image=rows, protocol=protocol_text(scale), scale=scale,
         seconds=time.perf_counter() - started,
     )
+
+
+def _perceptual_scores(sr: torch.Tensor, hr: torch.Tensor, scale: int, gray: bool) -> dict[str, float]:
+    from .convert import quantize
+    from .metrics import spectral_energy_ratio
+    from .perceptual import feature_distance, grid_score
+
+    return {"feature_distance": float(feature_distance(quantize(sr), hr, shave=scale)[0]),
+            "hf_ratio": float(spectral_energy_ratio(sr, hr, shave=scale, full_range=gray)[0]),
+            "grid_score": float(grid_score(sr, hr, shave=scale, full_range=gray)[0])}
+
+
+#: Rows of the text table: (label, EvalResult field, format).
+TABLE_ROWS = (("PSNR", "psnr_y", "{:.2f}"), ("SSIM", "ssim_y", "{:.4f}"), ("FeatDist*", "feature_distance", "{:.4f}"),
+              ("HF ratio", "hf_ratio", "{:.3f}"), ("Grid", "grid_score", "{:.2f}"))
+PERCEPTUAL_NOTE = ("*FeatDist: LPIPS-style distance on EfficientNet-Lite0 features, uncalibrated (equal weights, not "
+                   "LPIPS); HF ratio: power above the LR Nyquist frequency, SR/HR; Grid: 4-/2-pixel-period power "
+                   "over its spectral neighbours, SR/HR (1 = as in HR)")
 
 
 def _table(results: list[EvalResult]) -> str:
@@ -164,15 +196,17 @@ def _table(results: list[EvalResult]) -> str:
     header = ["Set", "Metric", *models]
     lines = []
     for d in datasets:
-        for metric, fmt in (("PSNR", "{:.2f}"), ("SSIM", "{:.4f}")):
-            values = [fmt.format(cell[d, m].psnr_y if metric == "PSNR" else cell[d, m].ssim_y) if (d, m) in cell else "-"
-                      for m in models]
-            lines.append([d, metric, *values])
+        for metric, key, fmt in TABLE_ROWS:
+            values = [fmt.format(getattr(cell[d, m], key)) if (d, m) in cell and getattr(cell[d, m], key) is not None
+                      else "-" for m in models]
+            if key in ("psnr_y", "ssim_y") or any(v != "-" for v in values):
+                lines.append([d, metric, *values])
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     fmt_row = lambda row: "  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths)))  # noqa: E731
     rule = "-" * len(fmt_row(header))
     protocols = list(dict.fromkeys(r.protocol for r in results))
-    return "\n".join([fmt_row(header), rule, *map(fmt_row, lines), rule, *(f"Protocol: {p}" for p in protocols)])
+    notes = [PERCEPTUAL_NOTE] if any(r.feature_distance is not None for r in results) else []
+    return "\n".join([fmt_row(header), rule, *map(fmt_row, lines), rule, *(f"Protocol: {p}" for p in protocols), *notes])
 
 
 def format_results(results: EvalResult | list[EvalResult], fmt: str = "table") -> str:
@@ -189,7 +223,8 @@ def format_results(results: EvalResult | list[EvalResult], fmt: str = "table") -
         return json.dumps(dicts[0] if len(dicts) == 1 else dicts, indent=2)
     if fmt == "csv":
         buffer = io.StringIO()
-        keys = ["dataset", "model", "psnr_y", "ssim_y", "n_images", "scale", "seconds", "protocol"]
+        keys = ["dataset", "model", "psnr_y", "ssim_y", "feature_distance", "hf_ratio", "grid_score", "n_images", "scale",
+                "seconds", "protocol"]
         writer = csv.DictWriter(buffer, keys, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for r in results:

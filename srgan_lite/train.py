@@ -33,7 +33,7 @@ from .discriminator import Discriminator
 from .errors import CheckpointError, ConfigError, TrainingDiverged
 from .generator import SRResNet
 
-HISTORY_FIELDS = ("step", "lr", "loss_g", "content", "pixel", "adversarial", "loss_d", "d_real", "d_fake",
+HISTORY_FIELDS = ("step", "lr", "loss_g", "content", "pixel", "phase", "adversarial", "loss_d", "d_real", "d_fake",
                   "val_psnr", "val_ssim", "images_per_s", "elapsed_s")
 
 
@@ -152,7 +152,8 @@ class Trainer:
         self.discriminator = Discriminator(data.patch_size).to(self.device, memory_format=self.memory_format) if self.gan else None
         loss = config.loss
         self.perceptual = losses.PerceptualLoss(loss.content, adversarial_weight=loss.adversarial_weight,
-                                                pixel_weight=loss.pixel_weight, rescale=loss.content_rescale,
+                                                pixel_weight=loss.pixel_weight, phase_weight=loss.phase_weight,
+                                                rescale=loss.content_rescale,
                                                 vgg_weights=loss.vgg_weights,
                                                 allow_random_fallback=loss.allow_random_vgg).to(self.device)
         optim = config.optim
@@ -166,6 +167,7 @@ class Trainer:
         if run.compile:
             self.g = torch.compile(self.g)
 
+        self.train_mode()
         self.step, self.history = 0, []
         if resume:
             self._resume()
@@ -198,13 +200,23 @@ class Trainer:
         return {"loss_g": loss.detach(), **parts}
 
     def _jitter(self, sr: Tensor, hr: Tensor) -> tuple[Tensor, Tensor]:
-        """The ``patch_size`` window at one random offset of the (patch + shift_jitter) crops, SR and HR alike."""
-        extra = self.config.data.shift_jitter
+        """A ``patch_size`` window of each (patch + shift_jitter) crop, at the same offset in SR and HR.
+
+        Offsets differ per sample and cover the ``scale`` x ``scale`` sub-pixel phases evenly across the
+        batch, so the periodic (checkerboard) part of the gradients that D's and the feature network's
+        strided convolutions send back (Odena et al. 2016) lands on every phase of G's sub-pixel grid
+        equally often in one step, and cancels instead of building up a grid.
+        """
+        extra, size, scale = self.config.data.shift_jitter, self.config.data.patch_size, self.config.model.scale
         if not extra:
             return sr, hr
-        top, left = torch.randint(extra + 1, (2,)).tolist()
-        size = self.config.data.patch_size
-        return sr[..., top:top + size, left:left + size], hr[..., top:top + size, left:left + size]
+        n = sr.shape[0]
+        phases = torch.randperm(scale * scale)[torch.arange(n) % (scale * scale)]
+        coarse = torch.randint(extra // scale, (2, n)) * scale
+        tops, lefts = (phases // scale + coarse[0]).tolist(), (phases % scale + coarse[1]).tolist()
+        windows = [(x[i:i + 1, :, t:t + size, l:l + size] for x in (sr, hr)) for i, (t, l) in enumerate(zip(tops, lefts))]
+        pairs = [tuple(w) for w in windows]
+        return torch.cat([a for a, _ in pairs]), torch.cat([b for _, b in pairs])
 
     def adversarial_weight(self) -> float:
         """10^-3 (Eq. 3), ramped up linearly over ``loss.adversarial_warmup`` steps when that is set."""
@@ -230,6 +242,14 @@ class Trainer:
         self.sched_d.step()
         return {"loss_d": loss.detach(), "d_real": torch.sigmoid(real_logits).mean().detach(),
                 "d_fake": torch.sigmoid(fake_logits).mean().detach()}
+
+    def train_mode(self) -> None:
+        """G (and D) in training mode; G's BatchNorm stays on its running statistics if ``optim.freeze_generator_bn``."""
+        self.generator.train()
+        if self.config.optim.freeze_generator_bn:
+            for module in self.generator.modules():
+                if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                    module.eval()
 
     # ----------------------------------------------------------------------------- the run
     def batches(self) -> Iterator[tuple[Tensor, Tensor]]:
@@ -304,7 +324,7 @@ class Trainer:
 
         result = evaluate(self.generator, self.val_images, scale=self.config.model.scale, device=self.device)
         self._save_sample_grid()
-        self.generator.train()
+        self.train_mode()
         ddp.barrier(self.info)
         return {"val_psnr": result.psnr_y, "val_ssim": result.ssim_y}
 
