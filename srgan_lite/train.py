@@ -214,9 +214,8 @@ class Trainer:
         phases = torch.randperm(scale * scale)[torch.arange(n) % (scale * scale)]
         coarse = torch.randint(extra // scale, (2, n)) * scale
         tops, lefts = (phases // scale + coarse[0]).tolist(), (phases % scale + coarse[1]).tolist()
-        windows = [(x[i:i + 1, :, t:t + size, l:l + size] for x in (sr, hr)) for i, (t, l) in enumerate(zip(tops, lefts))]
-        pairs = [tuple(w) for w in windows]
-        return torch.cat([a for a, _ in pairs]), torch.cat([b for _, b in pairs])
+        cut = lambda x: torch.cat([x[i:i + 1, :, t:t + size, l:l + size] for i, (t, l) in enumerate(zip(tops, lefts))])  # noqa: E731
+        return cut(sr), cut(hr)
 
     def adversarial_weight(self) -> float:
         """10^-3 (Eq. 3), ramped up linearly over ``loss.adversarial_warmup`` steps when that is set."""
