@@ -3,9 +3,10 @@
 Profiles (chosen in one place, :func:`make_config`):
 
 * ``paper``: the paper's recipe (Sec. 3.2). 16 random 96x96 HR crops per batch, Adam with
-  beta1 = 0.9 at 10^-4. SRResNet: 10^6 iterations with MSE. SRGAN: initialised from SRResNet,
+  beta1 = 0.9 at 10^-4. SRResNet: 10^6 iterations with MSE. SRGAN: initialised from a trained SRResNet,
   10^5 iterations at 10^-4 then 10^5 at 10^-5, VGG54 content loss + 10^-3 adversarial loss, one
-  D step per G step.
+  D step per G step. The profile names no SRResNet: training it needs ``--init`` (``run.init``), a
+  paper-trained SRResNet's ``.safetensors`` (or ``srresnet_x4``, the small CPU-trained one shipped here).
 * ``quick``: the same networks and losses, sized to finish in a minute or two on 2 CPU cores
   (48x48 crops, a few hundred steps, the scikit-image photos). SRGAN's quick profile uses the
   paper's SRGAN-MSE variant (Table 1), which needs no pretrained VGG19.
@@ -19,12 +20,11 @@ from typing import Any
 
 import yaml
 
+from .config_checks import STAGES, merge, validate
 from .errors import ConfigError
 from .generator import GeneratorConfig
-from .losses import CONTENT_LOSSES
 
 PROFILES = ("quick", "paper")
-STAGES = ("srresnet", "srgan")
 
 
 @dataclass
@@ -129,6 +129,9 @@ class RunConfig:
         device: ``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``.
         amp: ``auto`` (bf16 autocast on CUDA), ``bf16`` or ``off``.
         channels_last, compile: speed options (NHWC memory layout; ``torch.compile``).
+        sync_bn: ``auto`` (on when more than one process trains), ``true`` or ``false``: BatchNorm in G
+            and D normalises with the statistics of the whole global batch, not of each process's slice
+            (:class:`srgan_lite.distributed.SyncBatchNorm2d`; one process: no effect).
         seed: seeds model initialisation and the data stream; a resumed run repeats it exactly.
         log_every, val_every, ckpt_every: intervals in steps (0 = never, except at the end).
         keep_checkpoints: keep the last K checkpoints.
@@ -142,6 +145,7 @@ class RunConfig:
     amp: str = "auto"
     channels_last: bool = True
     compile: bool = False
+    sync_bn: str | bool = "auto"
     seed: int = 0
     log_every: int = 100
     val_every: int = 5000
@@ -172,8 +176,8 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
         config = cls()
-        _merge(config, data, "")
-        _validate(config)
+        merge(config, data)
+        validate(config)
         return config
 
 
@@ -184,7 +188,7 @@ def _paper(stage: str) -> TrainConfig:
         config.run = RunConfig(stage="srresnet", steps=1_000_000)
         config.loss = LossConfig(content="mse")
     else:
-        config.run = RunConfig(stage="srgan", steps=200_000, init="srresnet_x4")
+        config.run = RunConfig(stage="srgan", steps=200_000)  # init: a trained SRResNet, passed by the user
         config.optim = OptimConfig(lr=1e-4, schedule="step", milestones=[100_000], gamma=0.1)
         config.loss = LossConfig(content="vgg54", adversarial_weight=1e-3)
     return config
@@ -229,13 +233,13 @@ def make_config(profile: str = "quick", stage: str = "srresnet", overrides: list
             raise ConfigError(f"cannot read config file {path}: {str(exc).splitlines()[0]}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"config file {path} must hold a mapping of sections (model, data, optim, loss, run)")
-        _merge(config, data, "")
+        merge(config, data)
     for item in overrides or []:
         key, sep, value = item.partition("=")
         if not sep:
             raise ConfigError(f"--set {item!r}: expected key=value, e.g. optim.lr=1e-5")
-        _merge(config, _nest(key.strip(), _parse_value(value)), "")
-    _validate(config)
+        merge(config, _nest(key.strip(), _parse_value(value)))
+    validate(config)
     return config
 
 
@@ -251,77 +255,3 @@ def _nest(dotted: str, value: Any) -> dict[str, Any]:
     for part in reversed(dotted.split(".")):
         result = {part: result}
     return result
-
-
-def _merge(target: Any, data: dict[str, Any], prefix: str) -> None:
-    """Merge plain data into nested dataclasses, checking names and coercing types."""
-    fields = {f.name: f for f in dataclasses.fields(target)}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if key not in fields:
-            raise ConfigError(f"unknown config key {name!r}: choose from {', '.join(prefix + k for k in fields)}")
-        current = getattr(target, key)
-        if isinstance(current, GeneratorConfig):
-            if not isinstance(value, dict):
-                raise ConfigError(f"config key {name!r} needs a mapping")
-            merged = {**current.to_dict(), **value}
-            unknown = set(value) - set(current.to_dict())
-            if unknown:
-                raise ConfigError(f"unknown config key {name}.{sorted(unknown)[0]!r}")
-            setattr(target, key, GeneratorConfig(**{k: _coerce(f"{name}.{k}", current.to_dict()[k], v) for k, v in merged.items()}))
-        elif dataclasses.is_dataclass(current):
-            if not isinstance(value, dict):
-                raise ConfigError(f"config key {name!r} needs a mapping")
-            _merge(current, value, f"{name}.")
-        else:
-            setattr(target, key, _coerce(name, current, value))
-
-
-def _coerce(name: str, current: Any, value: Any) -> Any:
-    if value is None or current is None:
-        return value
-    try:
-        if isinstance(current, bool):
-            if isinstance(value, bool):
-                return value
-            raise ValueError
-        if isinstance(current, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError
-            return value
-        if isinstance(current, float):
-            return float(value)
-        if isinstance(current, str) and isinstance(value, bool):
-            return "on" if value else "off"  # YAML 1.1 reads a bare off/on as a boolean
-        if isinstance(current, tuple):
-            return tuple(float(v) for v in value)
-        if isinstance(current, list):
-            return [int(v) for v in value]
-        return str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"config key {name!r}: {value!r} is not a valid {type(current).__name__}") from None
-
-
-def _validate(config: TrainConfig) -> None:
-    data, run, optim, loss = config.data, config.run, config.optim, config.loss
-    if run.stage not in STAGES:
-        raise ConfigError(f"run.stage={run.stage!r}: choose {' or '.join(STAGES)}")
-    if data.patch_size % config.model.scale or data.patch_size < config.model.scale:
-        raise ConfigError(f"data.patch_size={data.patch_size} must be a positive multiple of the scale {config.model.scale}")
-    if run.stage == "srgan" and data.patch_size % 16:
-        raise ConfigError(f"data.patch_size={data.patch_size}: the discriminator needs a multiple of 16 (paper: 96)")
-    for name, value in (("data.batch_size", data.batch_size), ("run.steps", run.steps)):
-        if value < 1:
-            raise ConfigError(f"{name}={value} must be at least 1")
-    if optim.schedule not in ("constant", "step", "cosine"):
-        raise ConfigError(f"optim.schedule={optim.schedule!r}: choose constant, step or cosine")
-    if optim.lr <= 0:
-        raise ConfigError(f"optim.lr={optim.lr} must be positive")
-    if loss.content not in CONTENT_LOSSES:
-        raise ConfigError(f"loss.content={loss.content!r}: choose {', '.join(CONTENT_LOSSES)}")
-    if data.shift_jitter < 0 or data.shift_jitter % config.model.scale:
-        raise ConfigError(f"data.shift_jitter={data.shift_jitter} must be a non-negative multiple of the scale {config.model.scale}")
-    if run.amp not in ("auto", "bf16", "off"):
-        raise ConfigError(f"run.amp={run.amp!r}: choose auto, bf16 or off")

@@ -17,7 +17,7 @@ def test_paper_profile_is_the_papers_recipe():
     gan = make_config("paper", "srgan")
     assert gan.run.steps == 200_000 and gan.optim.schedule == "step" and gan.optim.milestones == [100_000]
     assert gan.optim.gamma == 0.1 and gan.loss.content == "vgg54" and gan.loss.adversarial_weight == 1e-3
-    assert gan.run.init == "srresnet_x4"
+    assert gan.run.init is None  # the user passes the trained SRResNet (--init); see test_train
 
 
 def test_overrides_are_typed_and_checked():
@@ -55,3 +55,66 @@ def test_shipped_yaml_files_match_the_presets(profile, stage):
     path = CONFIGS / f"{profile}_{stage}.yaml"
     assert TrainConfig.from_dict(yaml.safe_load(path.read_text())) == make_config(profile, stage), (
         f"{path} is out of date: regenerate with srgan-lite train --profile {profile} --stage {stage} --print-config --out x")
+
+
+@pytest.mark.parametrize("override, message", [
+    ("data.workers=-3", "data.workers=-3 must be 0 or more"),
+    ("run.log_every=-1", "run.log_every=-1 must be 0 or more"),
+    ("run.val_every=-5", "run.val_every=-5 must be 0 or more"),
+    ("run.ckpt_every=-1", "run.ckpt_every=-1 must be 0 or more"),
+    ("run.keep_checkpoints=0", "run.keep_checkpoints=0 must be at least 1"),
+    ("data.batch_size=0", "data.batch_size=0 must be at least 1"),
+    ("data.patch_size=-8", "data.patch_size=-8 must be a positive multiple"),
+    ("data.val_crop=-1", "data.val_crop=-1 must be 0 or more"),
+    ("loss.adversarial_weight=-1e-3", "loss.adversarial_weight=-0.001 must be 0 or more"),
+    ("loss.adversarial_warmup=-10", "loss.adversarial_warmup=-10 must be 0 or more"),
+    ("loss.pixel_weight=-1", "loss.pixel_weight=-1.0 must be 0 or more"),
+    ("loss.phase_weight=-1", "loss.phase_weight=-1.0 must be 0 or more"),
+    ("optim.lr_d=0", "optim.lr_d=0.0 must be positive (or null)"),
+    ("optim.lr=.nan", "optim.lr=nan must be positive"),
+    ("optim.gamma=0", "optim.gamma=0.0 must be positive"),
+    ("optim.betas=[0.9,1.0]", "optim.betas[1]=1.0 must be in [0, 1)"),
+    ("optim.betas=[-0.1,0.9]", "optim.betas[0]=-0.1 must be in [0, 1)"),
+    ("optim.betas=[0.9]", "'optim.betas': [0.9] is not valid: give a list of 2 floats"),
+    ("optim.min_lr_ratio=2", "optim.min_lr_ratio=2.0 must be at most 1"),
+    ("optim.milestones=[10,-1]", "optim.milestones[1]=-1 must be 0 or more"),
+    ("optim.grad_clip=-1", "optim.grad_clip=-1.0 must be 0 or more"),
+    ("run.seed=-1", "run.seed=-1 must be 0 or more"),
+    ("run.init=123", "'run.init': 123 is not valid: give a str or null"),
+    ("run.init=''", "run.init is empty"),
+    ("loss.content_rescale=abc", "'loss.content_rescale': 'abc' is not valid: give a float or null"),
+    ("loss.content_rescale=true", "'loss.content_rescale': True is not valid: give a float or null"),
+    ("optim.lr_d=[1]", "'optim.lr_d': [1] is not valid: give a float or null"),
+    ("data.val=5", "'data.val': 5 is not valid: give a str or null"),
+    ("data.train=null", "'data.train': None is not valid: give a str"),
+    ("data.augment=1", "'data.augment': 1 is not valid: give true or false"),
+    ("run.steps=1.5", "'run.steps': 1.5 is not valid: give an int"),
+    ("model.channels=abc", "'model.channels': 'abc' is not valid: give an int"),
+    ("model.nope=1", "unknown config key 'model.nope'"),
+    ("run.sync_bn=sometimes", "run.sync_bn='sometimes' is unknown: choose auto, true, false"),
+    ("run.sync_bn=1", "'run.sync_bn': 1 is not valid: give a str or true or false"),
+    ("run.amp=fp8", "run.amp='fp8' is unknown: choose auto, bf16, off"),
+    ("run.device=gpu", "run.device='gpu' is unknown"),
+    ("loss.content=vgg99", "loss.content='vgg99' is unknown"),
+    ("data.shift_jitter=8", "data.shift_jitter=8 acts in SRGAN training only"),
+    ("optim.lr_d=1e-5", "optim.lr_d=1e-05 acts in SRGAN training only"),
+    ("loss.adversarial_warmup=10", "loss.adversarial_warmup=10 acts in SRGAN training only"),
+    ("loss.pixel_weight=0.1", "loss.pixel_weight=0.1 acts beside a feature content loss only"),
+    ("loss.content_rescale=0.1", "loss.content_rescale=0.1 acts beside a feature content loss only"),
+])
+def test_every_bad_value_is_a_one_line_error_naming_the_option(override, message):
+    with pytest.raises(ConfigError) as error:
+        make_config("quick", "srresnet", [override])
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_fields_whose_default_is_none_take_their_type_or_null():
+    config = make_config("quick", "srgan", ["optim.lr_d=4e-4", "loss.content=lite0", "loss.content_rescale=1e-1",
+                                            "run.init=srresnet_x4", "run.sync_bn=false"])
+    assert config.optim.lr_d == 4e-4 and config.loss.content_rescale == 0.1 and config.run.init == "srresnet_x4"
+    assert config.run.sync_bn is False
+    assert make_config("quick", "srgan", ["optim.lr_d=1e-4", "optim.lr_d=null"]).optim.lr_d is None
+    assert make_config("quick", "srgan", ["run.sync_bn=true"]).run.sync_bn is True
+    assert make_config("quick", "srgan").run.sync_bn == "auto"
+    restored = TrainConfig.from_dict(yaml.safe_load(config.to_yaml()))
+    assert restored == config
