@@ -26,10 +26,12 @@ from srgan_lite.datasets import resolve_dataset
 from srgan_lite.weights import WEIGHTS_DIR, publish
 
 CROP = ("Set14", "baboon", 280, 40, 160)  # set, image, top, left, size (HR pixels): fur and whiskers
+#: --texture-crops: fur, hair and foliage (set, image, top, left, size), one row each
+TEXTURE_CROPS = (("Set14", "baboon", 280, 40, 160), ("Set14", "comic", 40, 20, 160), ("Set14", "zebra", 200, 300, 160))
 
 
-def comparison_crop(models: dict, data_dir: str, out: Path) -> Path:
-    set_name, image, top, left, size = CROP
+def _crop_row(models: dict, crop: tuple, data_dir: str) -> np.ndarray:
+    set_name, image, top, left, size = crop
     hr = dict(load_eval_images(resolve_dataset(set_name, data_dir)))[image]
     hr = modcrop(hr, 4)
     lr = bicubic_degrade(hr, 4)
@@ -39,8 +41,30 @@ def comparison_crop(models: dict, data_dir: str, out: Path) -> Path:
     row = crops[0]
     for c in crops[1:]:
         row = np.concatenate([row, gap, c], axis=1)
-    Image.fromarray(row).save(out)
+    return row
+
+
+def comparison_crop(models: dict, data_dir: str, out: Path, crops: tuple = (CROP,)) -> Path:
+    rows = [_crop_row(models, crop, data_dir) for crop in crops]
+    gap = np.full((6, rows[0].shape[1], 3), 255, np.uint8)
+    grid = rows[0]
+    for row in rows[1:]:
+        grid = np.concatenate([grid, gap, row], axis=0)
+    Image.fromarray(grid).save(out)
     return out
+
+
+def perceptual_table(models: dict, data_dir: str | None) -> str:
+    """Markdown table of PSNR/SSIM and what PSNR misses, per set and model (``evaluate(perceptual=True)``)."""
+    from srgan_lite.evaluate import PERCEPTUAL_NOTE
+
+    lines = ["| set | model | PSNR | SSIM | feature distance* | HF ratio | grid score |", "|---|---|---|---|---|---|---|"]
+    for dataset in ("Set5", "Set14"):
+        for label, model in models.items():
+            r = evaluate(model, dataset, data_dir=data_dir, perceptual=True)
+            lines.append(f"| {dataset} | {label} | {r.psnr_y:.2f} | {r.ssim_y:.4f} | {r.feature_distance:.4f} | "
+                         f"{r.hf_ratio:.3f} | {r.grid_score:.2f} |")
+    return "\n".join(lines) + f"\n\n{PERCEPTUAL_NOTE}."
 
 
 def training_data(folders: str, patch_size: int) -> str:
@@ -66,6 +90,11 @@ def main() -> None:
     p.add_argument("--paused-s", type=float, default=0.0, help="seconds the last run was stopped (not training)")
     p.add_argument("--init-label", help="how the card names the starting weights (default: the run's --init)")
     p.add_argument("--compare", nargs="*", default=[], help="other generator files to show in the crop (name=path)")
+    p.add_argument("--notes-file", type=Path, help="markdown appended to the card (e.g. every attempt and its numbers)")
+    p.add_argument("--perceptual", nargs="*", default=None,
+                   help="add a table of PSNR/SSIM, feature distance, HF ratio and grid score for bicubic, these "
+                        "registered models and this one")
+    p.add_argument("--texture-crops", action="store_true", help="crop rows of fur, hair and foliage (baboon, comic, zebra)")
     p.add_argument("--data-dir", default=None,
                    help="root holding <Name>/HR (default: $SRGAN_LITE_DATA, else the Set5/Set14 shipped with srgan_lite)")
     args = p.parse_args()
@@ -106,7 +135,16 @@ def main() -> None:
     for item in args.compare:
         label, path = item.split("=", 1)
         compare = {label: load_generator(path), **compare}
-    crop_file = comparison_crop(compare, args.data_dir, WEIGHTS_DIR / f"{args.name}_crop.png")
+    crop_file = comparison_crop(compare, args.data_dir, WEIGHTS_DIR / f"{args.name}_crop.png",
+                                TEXTURE_CROPS if args.texture_crops else (CROP,))
+    extra = ""
+    if args.perceptual is not None:
+        from srgan_lite import load_pretrained
+
+        models = {"bicubic": "bicubic", **{n: load_pretrained(n) for n in args.perceptual}, args.name: model}
+        extra += "\n## What PSNR misses\n\n" + perceptual_table(models, args.data_dir) + "\n"
+    if args.notes_file:
+        extra += "\n" + args.notes_file.read_text()
     val_rows = [r for r in history if r.get("val_psnr")]
     curve = ", ".join(f"{int(float(r['step']))}: {float(r['val_psnr']):.2f}" for r in val_rows[-5:])
     labels = " | ".join(["bicubic", *[k for k in compare if k], args.name, "HR"])
@@ -118,7 +156,7 @@ def main() -> None:
 | | |
 |---|---|
 | architecture | SRResNet (Ledig et al. 2017, Fig. 4): {config['model']['num_blocks']} residual blocks, {config['model']['channels']} channels, x{config['model']['scale']}, BatchNorm {config['model']['batch_norm']} |
-| stage / loss | {run['stage']} / content `{loss['content']}`{' + ' + str(loss['adversarial_weight']) + ' adversarial' if run['stage'] == 'srgan' else ''} |
+| stage / loss | {run['stage']} / content `{loss['content']}`{' + ' + str(loss['adversarial_weight']) + ' adversarial' if run['stage'] == 'srgan' else ''}{''.join(f" + {loss[k]:g} {k.split('_')[0]}" for k in ('pixel_weight', 'phase_weight') if loss.get(k))} |
 | initialised from | {args.init_label or first_init or 'random (ICNR sub-pixel convolutions)'} |
 | training data | {training_data(d['train'], d['patch_size'])} |
 | steps x batch x crop | {int(float(last['step']))} x {d['batch_size']} x {d['patch_size']}px HR |
@@ -135,12 +173,12 @@ def main() -> None:
 |---|---|---|
 {chr(10).join(table)}
 
-## A crop (Set14 baboon, 2x nearest zoom): {labels}
+## {"Crops of fur, hair and foliage (Set14 baboon, comic, zebra)" if args.texture_crops else "A crop (Set14 baboon"}, 2x nearest zoom{"" if args.texture_crops else ")"}: {labels}
 
 ![comparison]({crop_file.name})
 
 The training history is shipped as `{args.name}_history.csv` (the book's chapters plot it).
-"""
+{extra}"""
     publish(args.run / "generator.safetensors", args.name, description=args.title, card=card,
             history=history_file, scores=scores)
     print(card)
