@@ -162,13 +162,19 @@ def evaluate(
     if perceptual:
         extra = {"feature_distance": float(np.mean([r["feature_distance"] for r in rows])),
                  "hf_ratio": float(np.mean([r["hf_ratio"] for r in rows])),
-                 "grid_score": float(np.exp(np.mean([np.log(r["grid_score"]) for r in rows])))}
+                 "grid_score": _geometric_mean([r["grid_score"] for r in rows])}
     return EvalResult(
         dataset=dataset_name, model=model_name, **extra,
         psnr_y=float(np.mean([r["psnr_y"] for r in rows])), ssim_y=float(np.mean([r["ssim_y"] for r in rows])),
         n_images=len(rows), per_image=rows, protocol=protocol_text(scale), scale=scale,
         seconds=time.perf_counter() - started,
     )
+
+
+def _geometric_mean(values: list[float]) -> float | None:
+    """Geometric mean of the finite values (images too small for the grid score are left out); None if none."""
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.exp(np.mean(np.log(finite)))) if finite else None
 
 
 def _perceptual_scores(sr: torch.Tensor, hr: torch.Tensor, scale: int, gray: bool) -> dict[str, float]:
@@ -178,7 +184,9 @@ def _perceptual_scores(sr: torch.Tensor, hr: torch.Tensor, scale: int, gray: boo
 
     return {"feature_distance": float(feature_distance(quantize(sr), hr, shave=scale)[0]),
             "hf_ratio": float(spectral_energy_ratio(sr, hr, shave=scale, full_range=gray)[0]),
-            "grid_score": float(grid_score(sr, hr, shave=scale, full_range=gray)[0])}
+            # the grid score needs 64 px a side to resolve the grid's spikes from their neighbours
+            "grid_score": (float(grid_score(sr, hr, shave=scale, full_range=gray)[0])
+                           if min(sr.shape[-2:]) - 2 * scale >= 64 else float("nan"))}
 
 
 #: Rows of the text table: (label, EvalResult field, format).

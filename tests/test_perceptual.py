@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from srgan_lite.config import make_config
+from srgan_lite.distributed import Dist
 from srgan_lite.errors import ConfigError
 from srgan_lite.losses import LITE0_TAP, FeatureContentLoss, calibrate_rescale, content_loss, subpixel_phase_loss
 from srgan_lite.perceptual import feature_distance, grid_score
@@ -66,7 +67,7 @@ def test_lite0_content_loss_and_its_calibration():
 
 def test_jitter_windows_differ_per_sample_cover_every_phase_and_match_between_sr_and_hr():
     config = make_config("quick", "srgan", ["data.shift_jitter=16", "data.patch_size=32"])
-    fake = types.SimpleNamespace(config=config)
+    fake = types.SimpleNamespace(config=config, info=Dist())
     y, x = torch.meshgrid(torch.arange(48.0), torch.arange(48.0), indexing="ij")
     coded = torch.stack([y, x, torch.zeros_like(y)]).expand(16, 3, 48, 48).contiguous()
     sr, hr = Trainer._jitter(fake, coded, coded.clone())
