@@ -51,8 +51,13 @@ def _add_upscale(sub) -> None:
     p.add_argument("inputs", nargs="+", help="image files or folders")
     p.add_argument("-o", "--out", type=Path, help="output file (one input) or folder (default: beside each input)")
     p.add_argument("--weights", default="srresnet_x4", help="registered name or .safetensors file (default srresnet_x4)")
-    p.add_argument("--tile", type=int, default=0, help="LR tile size for bounded memory (0 = whole image)")
+    p.add_argument("--tile", type=int, default=None,
+                   help="LR tile size (default: the whole image if it fits --max-memory, else the largest tile that does; 0 = whole image)")
     p.add_argument("--tile-overlap", type=int, default=None, help="LR context around each tile (default: the receptive field)")
+    p.add_argument("--max-memory", default=None, metavar="SIZE",
+                   help="memory budget that picks the tile, e.g. 512MiB, 2GiB or bytes (default: half the free memory)")
+    p.add_argument("--precision", default="auto", metavar="{auto,fp32,bf16}",
+                   help="auto (default: bf16 on CUDA >= 8.0 and CPUs with AVX512-BF16/AMX, else fp32), fp32 or bf16")
     p.add_argument("--device", default="auto")
 
 
@@ -118,14 +123,18 @@ def cmd_upscale(args) -> None:
 
     from .data import read_image
     from .distributed import pick_device
-    from .inference import collect_inputs, output_path, super_resolve
+    from .inference import collect_inputs, output_path, parse_bytes, resolve_precision, super_resolve
     from .weights import load_pretrained
 
+    device = pick_device(args.device)
+    precision = resolve_precision(args.precision, device)
+    max_memory = parse_bytes(args.max_memory) if args.max_memory is not None else None
     paths = collect_inputs(args.inputs)
-    model = load_pretrained(args.weights, device=pick_device(args.device))
+    model = load_pretrained(args.weights, device=device)
     for path in paths:
         started = time.perf_counter()
-        sr = super_resolve(model, read_image(path), tile=args.tile, overlap=args.tile_overlap)
+        sr = super_resolve(model, read_image(path), tile=args.tile, overlap=args.tile_overlap, precision=precision,
+                           max_memory=max_memory)
         target = output_path(path, args.out, len(paths) == 1, model.config.scale)
         target.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(sr).save(target)

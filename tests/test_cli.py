@@ -105,3 +105,14 @@ def test_eval_json_on_a_folder(capsys, tmp_path):
 def test_eval_missing_dataset(capsys, tmp_path):
     code, _, err = run(capsys, "eval", "--model", "bicubic", "--dataset", "Urban100", "--data-dir", tmp_path)
     assert code == 2 and "Urban100" in err and "Traceback" not in err
+
+
+def test_upscale_memory_budget_and_precision(capsys, tmp_path, tiny_weights, photo):
+    code, _, err = run(capsys, "upscale", photo, "--weights", tiny_weights, "-o", tmp_path / "a.png",
+                       "--max-memory", "64MiB", "--precision", "bf16")
+    assert code == 0, err
+    assert Image.open(tmp_path / "a.png").size == (208, 160)
+    code, _, err = run(capsys, "upscale", photo, "--weights", tiny_weights, "--max-memory", "2 parsecs")
+    assert code == 2 and "--max-memory '2 parsecs'" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "upscale", photo, "--weights", tiny_weights, "--precision", "fp16")
+    assert code == 2 and "--precision 'fp16' is unknown" in err and err.count("\n") == 1
