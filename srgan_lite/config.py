@@ -37,13 +37,16 @@ class DataConfig:
         data_dir: root of downloaded datasets (else ``$SRGAN_LITE_DATA``, else a user cache dir).
         patch_size: HR crop size (96 in the paper); LR crops are ``patch_size / scale``.
         batch_size: global batch (16 in the paper), split across DDP ranks.
-        workers: DataLoader worker processes.
+        workers: DataLoader worker processes (``pipeline=loader``; the device pipeline has no workers).
         val_crop: centre-crop validation HR images to this size (0 = whole images).
         max_val_images: validate on at most this many images (0 = all).
         augment: random flips and 90-degree rotations of the training crops (not in the paper).
         shift_jitter: SRGAN only: cut HR crops this many pixels larger and show D and the content loss a
             ``patch_size`` window at a random offset, so the 4-pixel sub-pixel grid of G is not locked to
             the strides of D and of the feature network (0 = the paper's fixed 96x96 crops).
+        pipeline: ``loader`` (DataLoader workers cut and degrade the crops on the CPU) or ``device``
+            (:class:`srgan_lite.pipeline.DeviceCropStream`: the same crops, bit for bit, cut and degraded
+            on the training device, the images held there once; for GPUs).
     """
 
     train: str = "skimage"
@@ -56,6 +59,7 @@ class DataConfig:
     max_val_images: int = 0
     augment: bool = True
     shift_jitter: int = 0
+    pipeline: str = "loader"
 
 
 @dataclass

@@ -19,6 +19,7 @@ STAGES = ("srresnet", "srgan")
 SCHEDULES = ("constant", "step", "cosine")
 AMP_MODES = ("auto", "bf16", "off")
 SYNC_BN = ("auto", True, False)
+PIPELINES = ("loader", "device")
 
 
 def merge(target: Any, data: dict[str, Any], prefix: str = "") -> None:
@@ -130,6 +131,7 @@ def validate(config: Any) -> None:
     _choose("run.amp", run.amp, AMP_MODES)
     _choose("loss.content", loss.content, CONTENT_LOSSES)
     _choose("run.sync_bn", run.sync_bn, SYNC_BN)
+    _choose("data.pipeline", data.pipeline, PIPELINES)
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", run.device):
         raise ConfigError(f"run.device={run.device!r} is unknown: use auto, cpu, cuda or cuda:N")
     if data.patch_size % model.scale or data.patch_size < model.scale:

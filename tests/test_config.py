@@ -94,6 +94,7 @@ def test_shipped_yaml_files_match_the_presets(profile, stage):
     ("run.sync_bn=sometimes", "run.sync_bn='sometimes' is unknown: choose auto, true, false"),
     ("run.sync_bn=1", "'run.sync_bn': 1 is not valid: give a str or true or false"),
     ("run.amp=fp8", "run.amp='fp8' is unknown: choose auto, bf16, off"),
+    ("data.pipeline=gpu", "data.pipeline='gpu' is unknown: choose loader, device"),
     ("run.device=gpu", "run.device='gpu' is unknown"),
     ("loss.content=vgg99", "loss.content='vgg99' is unknown"),
     ("data.shift_jitter=8", "data.shift_jitter=8 acts in SRGAN training only"),
