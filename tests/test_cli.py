@@ -73,14 +73,26 @@ def test_missing_input(capsys, tmp_path, tiny_weights):
     assert code == 2 and "nope.png does not exist" in err
 
 
-def test_train_rejects_bad_options(capsys, tmp_path):
+def test_train_rejects_bad_options(capsys, tmp_path, monkeypatch):
     code, _, err = run(capsys, "train", "--out", tmp_path / "r", "--set", "optim.lr=-1")
-    assert code == 2 and "optim.lr" in err
+    assert code == 2 and "optim.lr" in err and err.count("\n") == 1
     code, _, err = run(capsys, "train", "--out", tmp_path / "r", "--set", "run.wat=1")
     assert code == 2 and "unknown config key 'run.wat'" in err
+    code, _, err = run(capsys, "train", "--out", tmp_path / "r", "--set", "data.workers=-3")
+    assert code == 2 and "data.workers=-3 must be 0 or more" in err and err.count("\n") == 1
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the same answer on a host with a GPU
     code, _, err = run(capsys, "train", "--out", tmp_path / "r", "--device", "cuda:0", "--steps", "1")
-    if not __import__("torch").cuda.is_available():
-        assert code == 2 and "CUDA is not available" in err
+    assert code == 2 and "--device cuda:0: CUDA is not available" in err and err.count("\n") == 1
+    assert not (tmp_path / "r" / "checkpoints").exists()
+
+
+def test_paper_srgan_without_init_is_one_line_saying_what_to_pass(capsys, tmp_path):
+    code, _, err = run(capsys, "train", "--profile", "paper", "--stage", "srgan", "--out", tmp_path / "p",
+                       "--device", "cpu", "--set", "data.val=null")
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "trained SRResNet" in err and "--init srresnet_x4" in err and ".safetensors" in err
 
 
 def test_train_print_config(capsys):

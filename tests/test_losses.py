@@ -9,6 +9,7 @@ from srgan_lite.losses import (
     VGG_RESCALE,
     PerceptualLoss,
     VGGContentLoss,
+    calibrate_rescale,
     discriminator_loss,
     generator_adversarial_loss,
     pixel_mse,
@@ -22,11 +23,6 @@ def content_loss():
         return VGGContentLoss("vgg22", weights=None)
 
 
-def test_rescale_is_the_papers():
-    assert VGG_RESCALE == pytest.approx(1 / 12.75)
-    assert VGG_RESCALE**2 == pytest.approx(0.006, abs=2e-4)  # "approximately 0.006" on the loss
-
-
 def test_content_loss_zero_for_identical_and_grows_with_distortion(content_loss):
     torch.manual_seed(1)
     hr = torch.rand(2, 3, 32, 32) * 2 - 1
@@ -35,12 +31,30 @@ def test_content_loss_zero_for_identical_and_grows_with_distortion(content_loss)
     assert 0 < losses[0] < losses[1] < losses[2]
 
 
-def test_content_loss_applies_rescale(content_loss):
+def test_rescale_multiplies_the_loss_by_its_square_and_is_on_by_default(content_loss):
     torch.manual_seed(2)
-    sr, hr = torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16)
-    features = content_loss.vgg
-    expected = torch.nn.functional.mse_loss(features(sr)["relu2_2"], features(hr)["relu2_2"]) * VGG_RESCALE**2
-    assert content_loss(sr, hr).item() == pytest.approx(expected.item(), rel=1e-5)
+    sr, hr = torch.rand(1, 3, 16, 16) * 2 - 1, torch.rand(1, 3, 16, 16) * 2 - 1
+    assert content_loss.rescale == VGG_RESCALE  # VGGContentLoss's default is the paper's 1/12.75
+    values = {}
+    for c in (1.0, 0.5, VGG_RESCALE):
+        content_loss.rescale = c
+        values[c] = content_loss(sr, hr).item()
+    content_loss.rescale = VGG_RESCALE
+    assert values[0.5] == pytest.approx(0.25 * values[1.0], rel=1e-5)
+    assert values[VGG_RESCALE] == pytest.approx(values[1.0] / 12.75**2, rel=1e-5)  # "approximately 0.006" x
+
+
+def test_calibrated_rescale_puts_the_feature_loss_on_the_scale_of_the_mse(content_loss):
+    torch.manual_seed(3)
+    hr = torch.rand(2, 3, 32, 32) * 2 - 1
+    sr = (hr + 0.2 * torch.randn_like(hr)).clamp(-1, 1)
+    c = calibrate_rescale(content_loss, sr, hr)
+    assert content_loss.rescale == VGG_RESCALE  # calibration leaves the loss as it was
+    content_loss.rescale = c
+    try:
+        assert content_loss(sr, hr).item() == pytest.approx(pixel_mse(sr, hr).item(), rel=1e-4)
+    finally:
+        content_loss.rescale = VGG_RESCALE
 
 
 def test_gradients_reach_generator_and_discriminator_but_not_vgg(content_loss):
