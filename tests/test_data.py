@@ -109,7 +109,8 @@ def test_crops_shapes_ranges_and_lr_degradation(image_folder):
     hr_uint8 = ((hr + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 0).numpy()
     bare = bicubic_degrade(hr_uint8, 4).astype(int)
     lr_uint8 = (lr * 255).round().to(torch.uint8).permute(1, 2, 0).numpy().astype(int)
-    np.testing.assert_array_equal(lr_uint8[3:-3, 3:-3], bare[3:-3, 3:-3])  # the kernel reaches 9 HR px: 3 LR px
+    assert np.abs(lr_uint8[3:-3, 3:-3] - bare[3:-3, 3:-3]).max() <= 1  # inside, only the two roundings may differ
+    assert (lr_uint8 != bare).any()  # the outer ring sees the image around the crop
     unit = HRCropDataset(image_folder, patch_size=48, hr_range="unit")[0][1]
     assert unit.min() >= 0 and unit.max() <= 1
     with pytest.raises(IndexError):
