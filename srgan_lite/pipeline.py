@@ -10,9 +10,9 @@ faster than that. :class:`DeviceCropStream` yields *the same* pairs, bit for bit
   a replicate-padded image and cutting the centre equals MATLAB's replicate border handling
   (``tests/test_pipeline.py`` checks this), so every training window is a fixed-size
   (p + 32) x (p + 32) slice, wherever the crop lies;
-* per position, the random draws are the loader's: torch's RNG seeded as
-  :class:`srgan_lite.train.PositionStream` seeds it, then top, left and the dihedral flags drawn as
-  ``HRCropDataset.__getitem__`` draws them (on the CPU: a few microseconds);
+* per position, the random draws are the loader's: a CPU generator seeded as
+  :class:`srgan_lite.train.PositionStream` seeds torch, then top, left and the dihedral flags drawn as
+  ``HRCropDataset.__getitem__`` draws them (on the CPU: about 10 microseconds);
 * the windows of a batch are gathered with one ``take``, degraded with two batched float64 matrix
   products (the fixed :func:`srgan_lite.imresize.weight_matrix` rows of the LR centre; rounded
   half-up to uint8 after each pass, height first, as ``imresize_uint8`` does), and flipped by
@@ -39,13 +39,13 @@ images do not fit (``data.pipeline=loader`` then).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
-from torch.utils.data import Dataset
 
 from . import distributed as ddp
-from .data import DEGRADE_MARGIN, HRCropDataset, ImagesSpec, dihedral_flags, random_int
+from .data import DEGRADE_MARGIN, HRCropDataset, ImagesSpec
 from .errors import ConfigError
 from .image_io import image_size
 from .imresize import modcrop, weight_matrix
@@ -54,20 +54,28 @@ from .imresize import modcrop, weight_matrix
 DEFAULT_MEMORY_FRACTION = 0.5
 
 
-class _CropDraws(Dataset):
-    """The random draws of ``HRCropDataset.__getitem__``, without the image: (image, top, left, flags)."""
+class _CropDraws:
+    """The random draws of ``PositionStream(HRCropDataset(...), seed)[position]``, without the image.
 
-    def __init__(self, sizes: list[tuple[int, int]], length: int, patch_size: int, scale: int, augment: bool) -> None:
-        self.sizes, self.length, self.patch_size, self.scale, self.augment = sizes, length, patch_size, scale, augment
+    The same seed per position and the same calls in the same order (top, left, then the flags) as
+    ``PositionStream.__getitem__`` and ``HRCropDataset.__getitem__``, on a private generator: equal
+    values (the CPU generator is the same Mersenne Twister), at ~10 us instead of the ~250 us of
+    ``torch.manual_seed``, which on CUDA builds also queues a reseed of every GPU.
+    """
 
-    def __len__(self) -> int:
-        return self.length
+    def __init__(self, positions: Any, sizes: list[tuple[int, int]], patch_size: int, scale: int, augment: bool) -> None:
+        self.positions, self.sizes, self.patch_size, self.scale, self.augment = positions, sizes, patch_size, scale, augment
+        self.generator = torch.Generator()
 
-    def __getitem__(self, index: int) -> tuple[int, int, int, int, int, int]:
-        image = index % len(self.sizes)
+    def __call__(self, position: int) -> tuple[int, int, int, int, int, int]:
+        stream = self.positions  # a PositionStream: its per-epoch permutation and its seed
+        epoch, offset = divmod(position, len(stream))
+        image = stream._permutation(epoch)[offset] % len(self.sizes)
+        g = self.generator.manual_seed((stream.seed * 2_654_435_761 + position) % (2**63))
         (h, w), p, s = self.sizes[image], self.patch_size, self.scale
-        top, left = s * random_int((h - p) // s + 1), s * random_int((w - p) // s + 1)  # same order as the loader
-        flags = dihedral_flags() if self.augment else (0, 0, 0)
+        top = s * int(torch.randint((h - p) // s + 1, (1,), generator=g))  # data.random_int
+        left = s * int(torch.randint((w - p) // s + 1, (1,), generator=g))
+        flags = torch.randint(2, (3,), generator=g).tolist() if self.augment else (0, 0, 0)  # data.dihedral_flags
         return (image, top, left, *flags)
 
 
@@ -134,7 +142,7 @@ class DeviceCropStream:
             table.append((offset, w + 2 * m, (h + 2 * m) * (w + 2 * m)))  # base, row stride, channel stride
             offset += n
         self._table = table
-        self._draws = PositionStream(_CropDraws(sizes, len(dataset), p, s, self.augment), seed)
+        self._draws = _CropDraws(PositionStream(dataset, seed), sizes, p, s, self.augment)
 
         window, low = p + 2 * m, p // s
         ramp = torch.arange(window, device=device)
@@ -147,7 +155,7 @@ class DeviceCropStream:
     # ----------------------------------------------------------------------------- one batch
     def draws(self, positions: Iterable[int]) -> list[tuple[int, int, int, int, int, int]]:
         """(image index, top, left, hflip, vflip, transpose) of each position: the loader's draws."""
-        return [self._draws[int(position)] for position in positions]
+        return [self._draws(int(position)) for position in positions]
 
     def batch(self, positions: Iterable[int]) -> tuple[Tensor, Tensor]:
         """``(lr_image, hr_image)`` of these sample positions, stacked: equal to the loader's items."""
