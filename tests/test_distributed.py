@@ -45,7 +45,7 @@ def test_ddp_two_processes_with_gloo(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.xfail(reason="known open (issue 17): after 3 SRGAN steps the discriminator's parameters of the 2-process "
-                          "run differ from the 1-process run by ~3e-2; the generator's match. Reported, not hidden.")
+                          "run differ from the 1-process run by ~3e-2. Reported, not hidden.")
 def test_two_processes_at_batch_2_train_what_one_process_trains_at_batch_4(tmp_path):
     """3 SRGAN steps (G and D, both with BatchNorm), jitter windows on: 2 x 2 crops with SyncBatchNorm == 1 x 4 crops."""
     extra = ["data.shift_jitter=4"]
