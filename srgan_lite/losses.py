@@ -24,8 +24,9 @@ CONTENT_LOSSES = ("mse", "vgg22", "vgg54", "lite0")
 #: The paper's feature-map rescaling: phi / 12.75 brings VGG losses "to a scale comparable to the MSE loss".
 VGG_RESCALE = 1.0 / 12.75
 #: The Lite0 tap that plays phi_{5,4}'s role: the deepest stride-16 map after an activation. Chapter 6 keeps the
-#: experiment: it tells a blurred image from a 1-pixel shift of the original (5.9x farther), and unlike the
-#: shallower stride-8/16 maps it does not *reward* a faint 4-pixel grid added to an SR image.
+#: experiment: it tells a blurred image from a 1-pixel shift of the original (6.7x farther), and on the scikit-image
+#: photos it does not *reward* a faint 4-pixel grid added to an SR image (+0.9 %); on Set14 every stride-8/16 map
+#: does, this one least (-0.5 %), which is why training needs the sub-pixel phase loss.
 LITE0_TAP = "b11.expand"
 #: Lite0's rescaling, chosen as the paper intends: feature MSE * c^2 = pixel MSE for srresnet_x4's output on
 #: the eight scikit-image photos (centre 192 px crops: 0.201; see :func:`calibrate_rescale` and chapter 6).
