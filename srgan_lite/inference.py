@@ -1,18 +1,16 @@
 """Super-resolving whole images: uint8 in, uint8 out, in bounded memory, in fp32 or bf16.
 
-Tiling cuts the LR image into ``tile x tile`` pieces, runs each with ``overlap`` extra LR pixels
-of context on every side, and keeps only the centre. When ``overlap`` covers the generator's
-receptive-field radius (:func:`receptive_radius`, 40 LR pixels for the paper's SRResNet) the
-result equals the untiled one up to float rounding. ``tile=None`` picks the tile from a memory
-budget (:func:`choose_tile`): the whole image when it fits, else the largest tile that does.
+Tiling cuts the LR image into ``tile x tile`` pieces, runs each with ``overlap`` extra LR pixels of
+context on every side, and keeps only the centre. When ``overlap`` covers the generator's receptive-field
+radius (:func:`receptive_radius`, 40 LR pixels for the paper's SRResNet) the result equals the untiled
+one up to float rounding. ``tile=None`` picks the tile from a memory budget (:func:`choose_tile`).
 
-Precision: ``"fp32"`` (exact; TF32 is switched off for the convolutions on CUDA), ``"bf16"``
-(autocast; SR images within a few uint8 levels of fp32), or ``"auto"``: bf16 where the hardware
-runs it fast, i.e. CUDA devices of compute capability 8.0 or newer (A100, H100, H200, RTX 30xx+)
-and CPUs with AVX512-BF16 or AMX (oneDNN's bf16 kernels), fp32 elsewhere. Both run in the
-channels_last (NHWC) layout, which oneDNN and cuDNN prefer (fp32 on the 2-core development CPU:
-about 1.15x faster). The library functions default to fp32 (the registry's scores are fp32); the
-``upscale`` command defaults to auto.
+Precision: ``"fp32"`` (exact; no TF32 in cuDNN's convolutions), ``"bf16"`` (autocast; SR images within
+a few uint8 levels of fp32), or ``"auto"``: bf16 where the hardware runs it fast, i.e. CUDA devices of
+compute capability 8.0 or newer (A100, H100, H200, RTX 30xx+) and CPUs with AVX512-BF16 or AMX (oneDNN's
+bf16 kernels), fp32 elsewhere. Both run channels_last (NHWC), which oneDNN and cuDNN prefer (fp32 on the
+2-core development CPU: about 1.15x faster). The library functions default to fp32 (the registry's
+scores are fp32); the ``upscale`` command defaults to auto.
 """
 from __future__ import annotations
 
@@ -113,12 +111,9 @@ def free_memory(device: str | torch.device) -> int:
         pass
     try:
         with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration):
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
 def parse_bytes(text: str | int) -> int:
@@ -134,22 +129,26 @@ def parse_bytes(text: str | int) -> int:
 def activation_bytes_per_pixel(model: nn.Module, *, precision: str = "fp32", probe: int = 32) -> float:
     """Bytes per LR pixel that one forward pass of ``model`` holds at its peak.
 
-    On CUDA it is measured (the allocator's peak over a ``probe`` x ``probe`` input). On a CPU it is
+    On CUDA it is measured: the growth of the allocator's peak from a 2 ``probe`` to a 4 ``probe``
+    square input, per added pixel (fixed costs such as cuDNN workspaces cancel). On a CPU it is
     estimated from forward hooks: three times the largest layer output (a layer's input and output
     live together, plus the copy the next layer makes; for the paper's SRResNet the largest is the
     last 256-channel convolution at 2x, about 4 KiB per LR pixel in fp32).
     """
     device = next(model.parameters()).device
     precision = resolve_precision(precision, device)
-    lr = torch.rand(1, 3, probe, probe, device=device).contiguous(memory_format=torch.channels_last)
+    probe_input = lambda side: torch.rand(1, 3, side, side, device=device).contiguous(memory_format=torch.channels_last)  # noqa: E731
     if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-        start = torch.cuda.memory_allocated(device)
-        with _precision(device, precision):
-            _run(model, lr)
-        torch.cuda.synchronize(device)
-        return (torch.cuda.max_memory_allocated(device) - start) / probe**2
+        peaks = []
+        for side in (2 * probe, 4 * probe):
+            torch.cuda.synchronize(device)
+            torch.cuda.reset_peak_memory_stats(device)
+            start = torch.cuda.memory_allocated(device)
+            with _precision(device, precision):
+                _run(model, probe_input(side))
+            torch.cuda.synchronize(device)
+            peaks.append(torch.cuda.max_memory_allocated(device) - start)
+        return max(peaks[1] - peaks[0], 0) / (12 * probe**2) or peaks[1] / (16 * probe**2)
     largest = [0]
 
     def hook(module: nn.Module, args, out) -> None:
@@ -159,7 +158,7 @@ def activation_bytes_per_pixel(model: nn.Module, *, precision: str = "fp32", pro
     handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
     try:
         with _precision(device, precision):
-            _run(model, lr)
+            _run(model, probe_input(probe))
     finally:
         for handle in handles:
             handle.remove()

@@ -23,7 +23,8 @@ How the trainer uses it (``data.pipeline = "device"``), in place of its DataLoad
 
     from srgan_lite.pipeline import DeviceCropStream
 
-    # in Trainer.__init__, after self.dataset = PositionStream(HRCropDataset(...), run.seed):
+    # in Trainer.__init__ (srgan_lite.train_setup.device_stream), after
+    # self.dataset = PositionStream(HRCropDataset(...), run.seed):
     self.stream = DeviceCropStream.from_dataset(self.dataset.base, seed=run.seed, device=self.device)
 
     # in Trainer.batches():
@@ -39,7 +40,8 @@ images do not fit (``data.pipeline=loader`` then).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -49,6 +51,9 @@ from .data import DEGRADE_MARGIN, HRCropDataset, ImagesSpec
 from .errors import ConfigError
 from .image_io import image_size
 from .imresize import modcrop, weight_matrix
+
+if TYPE_CHECKING:
+    from .train import PositionStream
 
 #: Fraction of the device's free memory that the images may take when ``max_bytes`` is not given.
 DEFAULT_MEMORY_FRACTION = 0.5
@@ -63,7 +68,7 @@ class _CropDraws:
     ``torch.manual_seed``, which on CUDA builds also queues a reseed of every GPU.
     """
 
-    def __init__(self, positions: Any, sizes: list[tuple[int, int]], patch_size: int, scale: int, augment: bool) -> None:
+    def __init__(self, positions: PositionStream, sizes: list[tuple[int, int]], patch_size: int, scale: int, augment: bool) -> None:
         self.positions, self.sizes, self.patch_size, self.scale, self.augment = positions, sizes, patch_size, scale, augment
         self.generator = torch.Generator()
 

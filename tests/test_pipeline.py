@@ -110,3 +110,17 @@ def test_cuda_stream_equals_the_cpu_stream(images):
     cpu = DeviceCropStream(images, patch_size=32, seed=2, device="cpu").batch(range(64))
     cuda = DeviceCropStream(images, patch_size=32, seed=2, device="cuda").batch(range(64))
     assert torch.equal(cpu[0], cuda[0].cpu()) and torch.equal(cpu[1], cuda[1].cpu())
+
+
+def test_a_resumed_device_pipeline_run_matches_an_uninterrupted_loader_run(tmp_path, images):
+    from srgan_lite.config import make_config
+    from srgan_lite.train import train
+
+    tiny = ["model.num_blocks=2", "model.channels=16", "data.patch_size=32", "data.batch_size=4", "data.val=null",
+            "run.device=cpu", "run.progress=false", "run.log_every=1", "run.amp=off", "run.steps=6", "run.val_every=0"]
+    full = train(make_config("quick", "srresnet", [*tiny, "run.ckpt_every=6"]), tmp_path / "loader", train_images=images)
+    config = make_config("quick", "srresnet", [*tiny, "run.ckpt_every=3", "data.pipeline=device"])
+    train(config, tmp_path / "device", train_images=images)
+    (tmp_path / "device" / "checkpoints" / "step_00000006.pt").unlink()  # as if it died after the step-3 checkpoint
+    resumed = train(config, tmp_path / "device", resume=True, train_images=images)
+    assert [r["loss_g"] for r in resumed.history] == [r["loss_g"] for r in full.history] and len(full.history) == 6
