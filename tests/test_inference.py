@@ -57,6 +57,7 @@ def test_tile_from_a_memory_budget():
     model = _small_model()
     per_pixel = activation_bytes_per_pixel(model)
     assert per_pixel == 3 * 64 * 4 * 4  # 3x the last 64-channel conv at 2x: 64 ch x 4 px x 4 bytes per LR pixel
+    assert activation_bytes_per_pixel(model, precision="bf16") == per_pixel  # oneDNN's bf16 path is not half on a CPU
     assert choose_tile(model, (1, 3, 120, 100), max_memory=2**30) == 0  # fits: no tiling
     budget = 24 * 2**20
     tile = choose_tile(model, (1, 3, 120, 100), max_memory=budget)
