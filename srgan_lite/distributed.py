@@ -112,6 +112,23 @@ def main_first(info: Dist, work: Callable[[bool], T]) -> T:
     return result if info.is_main else work(False)
 
 
+class _AllReduceSum(torch.autograd.Function):
+    """The sum over all processes, differentiable: the gradient of each process's input is the sum of all
+    processes' output gradients (the loss is the sum of the processes' losses; DDP then averages)."""
+
+    @staticmethod
+    def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:
+        total = tensor.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(total)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        total = grad.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(total)
+        return total
+
+
 class SyncBatchNorm2d(nn.BatchNorm2d):
     """BatchNorm2d whose training statistics are those of the global batch, summed over all processes.
 
@@ -126,14 +143,12 @@ class SyncBatchNorm2d(nn.BatchNorm2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
             return super().forward(x)
-        from torch.distributed.nn.functional import all_reduce
-
         dims, values = (0, 2, 3), x.float()
         count = torch.tensor([values.numel() / values.shape[1]], device=x.device)
         dist.all_reduce(count)
-        mean = all_reduce(values.sum(dims)) / count
+        mean = _AllReduceSum.apply(values.sum(dims)) / count
         centred = values - mean[None, :, None, None]
-        var = all_reduce(centred.pow(2).sum(dims)) / count  # biased, as BatchNorm normalises with
+        var = _AllReduceSum.apply(centred.pow(2).sum(dims)) / count  # biased, as BatchNorm normalises with
         if self.track_running_stats and self.running_mean is not None:
             with torch.no_grad():
                 self.num_batches_tracked.add_(1)
