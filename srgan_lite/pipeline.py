@@ -40,7 +40,6 @@ images do not fit (``data.pipeline=loader`` then).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -51,9 +50,8 @@ from .data import DEGRADE_MARGIN, HRCropDataset, ImagesSpec
 from .errors import ConfigError
 from .image_io import image_size
 from .imresize import modcrop, weight_matrix
+from .stream import PositionStream
 
-if TYPE_CHECKING:
-    from .train import PositionStream
 
 #: Fraction of the device's free memory that the images may take when ``max_bytes`` is not given.
 DEFAULT_MEMORY_FRACTION = 0.5
@@ -120,7 +118,6 @@ class DeviceCropStream:
 
     def _setup(self, dataset: HRCropDataset, seed: int, device: torch.device, max_bytes: int | None) -> None:
         from .inference import free_memory  # lazy: inference is not needed to import this module
-        from .train import PositionStream  # lazy: train.py may import this module
 
         self.patch_size, self.scale, self.augment = dataset.patch_size, dataset.scale, dataset.augment
         self.hr_range, self.device, self.margin = dataset.hr_range, device, DEGRADE_MARGIN

@@ -17,13 +17,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
 import torch
 from torch import Tensor, nn
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader
 
 from . import distributed as ddp
 from . import losses
@@ -32,50 +31,10 @@ from . import train_state
 from .checkpoint import save_generator
 from .config import TrainConfig
 from .errors import TrainingDiverged
+from .stream import PositionStream, StepSampler  # noqa: F401  (re-exported: the book imports them from here)
 from .train_log import HISTORY_FIELDS, LossWindow, RunLog, save_sample_grid
 
 __all__ = ["HISTORY_FIELDS", "PositionStream", "StepSampler", "TrainResult", "Trainer", "lr_factor", "train"]
-
-
-class PositionStream(Dataset):
-    """Sample number ``position`` of an endless, shuffled stream of random crops.
-
-    Which image (a per-epoch permutation) and which crop/flip (a generator seeded by the position)
-    depend only on (seed, position), not on worker processes or restarts.
-    """
-
-    def __init__(self, base: Dataset, seed: int) -> None:
-        self.base, self.seed = base, seed
-
-    def __len__(self) -> int:
-        return len(self.base)
-
-    @lru_cache(maxsize=4)
-    def _permutation(self, epoch: int) -> list[int]:
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-        return torch.randperm(len(self.base), generator=generator).tolist()
-
-    def __getitem__(self, position: int):
-        epoch, offset = divmod(position, len(self.base))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed((self.seed * 2_654_435_761 + position) % (2**63))
-            return self.base[self._permutation(epoch)[offset]]
-
-
-class StepSampler(Sampler[int]):
-    """Positions for steps ``start_step+1 ... steps``; rank r takes its slice of each global batch."""
-
-    def __init__(self, start_step: int, steps: int, batch_size: int, info: ddp.Dist) -> None:
-        self.start_step, self.steps, self.batch_size, self.info = start_step, steps, batch_size, info
-
-    def __len__(self) -> int:
-        return (self.steps - self.start_step) * self.batch_size // self.info.world_size
-
-    def __iter__(self) -> Iterator[int]:
-        per_rank = self.batch_size // self.info.world_size
-        for step in range(self.start_step, self.steps):
-            first = step * self.batch_size + self.info.rank * per_rank
-            yield from range(first, first + per_rank)
 
 
 @dataclass
