@@ -6,6 +6,7 @@ any ``.safetensors`` file written by :func:`srgan_lite.save_generator`.
 """
 from __future__ import annotations
 
+import csv
 import json
 import os
 from functools import lru_cache
@@ -123,6 +124,19 @@ def history_path(name: str) -> Path:
     if entry is None or not entry.get("history"):
         raise WeightsError(f"no training history shipped for {name!r}")
     return WEIGHTS_DIR / entry["history"]
+
+
+def read_history(name_or_path: str | os.PathLike) -> list[dict[str, float]]:
+    """A training history (``history.csv`` of a run, or the one shipped with a registered name) as rows of floats.
+
+    Empty cells (a value not logged at that step, e.g. validation between ``run.val_every`` steps) are left out
+    of their row, so ``[row["val_psnr"] for row in rows if "val_psnr" in row]`` is the validation curve.
+    """
+    path = history_path(str(name_or_path)) if str(name_or_path) in registry() else Path(name_or_path)
+    if not path.is_file():
+        raise WeightsError(f"no training history at {path}: give a registered name ({', '.join(registry())}) or a history.csv")
+    with open(path, newline="") as handle:
+        return [{key: float(value) for key, value in row.items() if value not in ("", None)} for row in csv.DictReader(handle)]
 
 
 def interpolate_weights(model_a: SRResNet, model_b: SRResNet, alpha: float) -> SRResNet:

@@ -1,0 +1,55 @@
+"""Helpers the chapters share: library source shown in a chapter, tables, the paper's numbers, training histories."""
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from srgan_lite import losses, paper, viz, weights
+from srgan_lite.errors import WeightsError
+
+
+def test_show_source_by_object_and_by_name_is_the_source():
+    by_object, by_name = viz.show_source(losses.pixel_mse), viz.show_source("losses.pixel_mse")
+    assert repr(by_object) == repr(by_name)
+    assert repr(by_name) == "# srgan_lite/losses.py: pixel_mse\n" + inspect.getsource(losses.pixel_mse).rstrip("\n")
+    assert "<pre" in by_name._repr_html_() and "pixel_mse" in by_name._repr_html_()
+
+
+def test_show_source_of_a_method_is_dedented_and_can_be_cut():
+    part = viz.show_source("losses.PerceptualLoss.forward", start="content =", stop="if self.phase_weight")
+    text = repr(part).splitlines()
+    assert text[0] == "# srgan_lite/losses.py: PerceptualLoss.forward"
+    assert text[1].startswith("content = ") and not any("phase_weight" in line for line in text)
+
+
+def test_show_source_names_what_it_cannot_find():
+    with pytest.raises(ValueError, match="nonexistent"):
+        viz.show_source("nonexistent_module.thing")
+    with pytest.raises(ValueError, match="no_such_line"):
+        viz.show_source("losses.pixel_mse", start="no_such_line")
+
+
+def test_table_text_and_html():
+    table = viz.show_table(["model", "PSNR"], [["bicubic", 28.4312], ["HR", float("inf")]], caption="Set5")
+    assert repr(table).splitlines() == ["Set5", "model     PSNR", "bicubic  28.43", "HR         inf"]
+    assert "<td>28.43</td>" in table._repr_html_() and "<caption>Set5</caption>" in table._repr_html_()
+
+
+def test_paper_rows_for_our_models():
+    assert paper.paper_score("Set5", "srgan_mse_x4") == paper.TABLE1["Set5"]["SRGAN-MSE"] == (30.64, 0.8701, 3.77)
+    assert paper.paper_score("Set14", "srresnet_x4").psnr == 28.49
+    # Table 1's MSE-trained SRResNet row is Table 2's SRResNet
+    for dataset in ("Set5", "Set14"):
+        assert paper.TABLE1[dataset]["SRResNet-MSE"] == paper.TABLE2[dataset]["SRResNet"]
+        assert paper.TABLE1[dataset]["SRGAN-VGG54"] == paper.TABLE2[dataset]["SRGAN"]
+
+
+def test_read_history_of_a_shipped_run_and_of_a_file(tmp_path):
+    rows = weights.read_history("srresnet_x4")
+    assert rows[-1]["step"] == 18000 and all(isinstance(v, float) for v in rows[-1].values())
+    csv_file = tmp_path / "history.csv"
+    csv_file.write_text("step,loss,val_psnr\n1,0.5,\n2,0.25,30.5\n")
+    assert weights.read_history(csv_file) == [{"step": 1.0, "loss": 0.5}, {"step": 2.0, "loss": 0.25, "val_psnr": 30.5}]
+    with pytest.raises(WeightsError, match="no training history"):
+        weights.read_history(tmp_path / "missing.csv")
