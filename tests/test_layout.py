@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from srgan_lite.viz import show_source
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
 
@@ -64,14 +66,17 @@ def _defined(path: Path, dotted: str) -> bool:
 
 
 def test_code_the_chapters_quote_is_where_they_look_for_it():
-    quoted = set()
-    for chapter, source in _cells("markdown"):
-        for match in re.finditer(r"literalinclude\}\s*(\S+)\s*\n((?::\w+:.*\n)*)", source):
-            pyobject = re.search(r":pyobject:\s*(\S+)", match.group(2))
-            if pyobject:
-                quoted.add((chapter, match.group(1), pyobject.group(1)))
+    # literalinclude renders only in the HTML book (Jupyter and Colab show the directive): chapters use viz.show_source
+    assert not [chapter for chapter, source in _cells("markdown") if "literalinclude" in source]
+    quoted = {(chapter, name) for chapter, source in _cells("code")
+              for name in re.findall(r'viz\.show_source\("([\w.]+)"', source)}
     assert len(quoted) > 20
-    missing = [f"{c}: {f} {o}" for c, f, o in sorted(quoted) if not _defined((ROOT / "book" / f).resolve(), o)]
+    missing = []
+    for chapter, name in sorted(quoted):
+        try:
+            show_source(name)
+        except (ValueError, AttributeError) as exc:
+            missing.append(f"{chapter}: {name} ({exc})")
     assert not missing, missing
 
 
