@@ -25,7 +25,7 @@ CONTENT_LOSSES = ("mse", "vgg22", "vgg54", "lite0")
 VGG_RESCALE = 1.0 / 12.75
 #: The Lite0 tap that plays phi_{5,4}'s role: the deepest stride-16 map after an activation. Chapter 6 keeps the
 #: experiment: it tells a blurred image from a 1-pixel shift of the original (6.7x farther), and on the scikit-image
-#: photos it does not *reward* a faint 4-pixel grid added to an SR image (+0.9 %); on Set14 every stride-8/16 map
+#: photos it does not *reward* a faint 4-pixel grid added to an SR image (+0.8 %); on Set14 every stride-8/16 map
 #: does, this one least (-0.5 %), which is why training needs the sub-pixel phase loss.
 LITE0_TAP = "b11.expand"
 #: Lite0's rescaling, chosen as the paper intends: feature MSE * c^2 = pixel MSE for srresnet_x4's output on
