@@ -45,11 +45,11 @@ TABLE1: dict[str, dict[str, PaperScore]] = {
 }
 
 #: Our shipped weights and the paper's row each one corresponds to (table, row).
-PAPER_ROW = {"nearest": ("TABLE2", "nearest"), "bicubic": ("TABLE2", "bicubic"), "srresnet_x4": ("TABLE2", "SRResNet"),
-             "srgan_mse_x4": ("TABLE1", "SRGAN-MSE"), "srgan_x4": ("TABLE2", "SRGAN")}
+PAPER_ROW = {"nearest": (TABLE2, "nearest"), "bicubic": (TABLE2, "bicubic"), "srresnet_x4": (TABLE2, "SRResNet"),
+             "srgan_mse_x4": (TABLE1, "SRGAN-MSE"), "srgan_x4": (TABLE2, "SRGAN")}
 
 
 def paper_score(dataset: str, model: str) -> PaperScore:
     """The paper's (PSNR, SSIM, MOS) for one of our models or baselines on Set5/Set14 (BSD100: Table 2 rows)."""
-    table, row = PAPER_ROW.get(model, ("TABLE2", model))
-    return (TABLE1 if table == "TABLE1" else TABLE2)[dataset][row]
+    table, row = PAPER_ROW.get(model, (TABLE2, model))
+    return table[dataset][row]

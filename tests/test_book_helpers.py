@@ -1,4 +1,4 @@
-"""Helpers the chapters share: library source shown in a chapter, tables, the paper's numbers, training histories."""
+"""Helpers the chapters share: library source shown in a chapter, the paper's numbers, training histories."""
 from __future__ import annotations
 
 import inspect
@@ -28,12 +28,6 @@ def test_show_source_names_what_it_cannot_find():
         viz.show_source("nonexistent_module.thing")
     with pytest.raises(ValueError, match="no_such_line"):
         viz.show_source("losses.pixel_mse", start="no_such_line")
-
-
-def test_table_text_and_html():
-    table = viz.show_table(["model", "PSNR"], [["bicubic", 28.4312], ["HR", float("inf")]], caption="Set5")
-    assert repr(table).splitlines() == ["Set5", "model     PSNR", "bicubic  28.43", "HR         inf"]
-    assert "<td>28.43</td>" in table._repr_html_() and "<caption>Set5</caption>" in table._repr_html_()
 
 
 def test_paper_rows_for_our_models():

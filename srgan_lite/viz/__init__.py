@@ -7,7 +7,8 @@ tensors/arrays in [0, 1] shaped (3, H, W), (1, 3, H, W), (H, W, 3) or (H, W).
 
 One module per figure kind: :mod:`.images` (panels of images), :mod:`.maps` (arrays as pictures),
 :mod:`.curves` (training histories and other curves), :mod:`.charts` (bars and labelled points),
-:mod:`.spectra` (power spectra), :mod:`.source` (library code shown in a chapter), :mod:`.tables`. matplotlib is imported by the functions that draw, not here, so
+:mod:`.spectra` (power spectra), :mod:`.source` (library code shown in a chapter). matplotlib is
+imported by the functions that draw, not here, so
 ``import srgan_lite.viz`` needs no matplotlib until a figure is made.
 """
 from __future__ import annotations
@@ -19,12 +20,11 @@ from .images import show_image_grid, show_images, show_zoom_comparison
 from .maps import feature_grid, show_grid_values, show_heatmap
 from .source import show_source
 from .spectra import plot_spectra
-from .tables import show_table
 
 __all__ = [
     "ZOOM_COLOR", "feature_grid", "plot_bars", "plot_curves", "plot_gan_history", "plot_grouped_bars",
     "plot_labelled_scatter", "plot_lines", "plot_spectra", "plot_tradeoff_path", "plot_training_run",
-    "show_grid_values", "show_heatmap", "show_image_grid", "show_images", "show_source", "show_table",
+    "show_grid_values", "show_heatmap", "show_image_grid", "show_images", "show_source",
     "show_zoom_comparison", "stretch",
     "to_display",
 ]
