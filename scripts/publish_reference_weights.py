@@ -79,6 +79,18 @@ def training_data(folders: str, patch_size: int) -> str:
     return f"{names} ({len(paths) - len(small)} usable images{skipped})"
 
 
+def _extras(config: dict) -> str:
+    """The card's list of the run's options that the paper does not have (those away from their defaults)."""
+    from srgan_lite.config import TrainConfig
+
+    default = TrainConfig().to_dict()
+    keys = [("data", "shift_jitter"), ("loss", "phase_window"), ("loss", "phase_free_content"), ("optim", "lr_d"),
+            ("optim", "freeze_generator_bn"), ("optim", "freeze_upsampler"), ("loss", "adversarial_warmup"),
+            ("optim", "grad_clip")]
+    return ", ".join(f"`{section}.{key}={config[section][key]}`" for section, key in keys
+                     if config.get(section, {}).get(key, default[section][key]) != default[section][key])
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--run", required=True, type=Path)
@@ -156,7 +168,8 @@ def main() -> None:
 | | |
 |---|---|
 | architecture | SRResNet (Ledig et al. 2017, Fig. 4): {config['model']['num_blocks']} residual blocks, {config['model']['channels']} channels, x{config['model']['scale']}, BatchNorm {config['model']['batch_norm']} |
-| stage / loss | {run['stage']} / content `{loss['content']}`{' + ' + str(loss['adversarial_weight']) + ' adversarial' if run['stage'] == 'srgan' else ''}{''.join(f" + {loss[k]:g} {k.split('_')[0]}" for k in ('pixel_weight', 'phase_weight') if loss.get(k))} |
+| stage / loss | {run['stage']} / content `{loss['content']}`{f" (rescale {loss['content_rescale']:g})" if loss.get('content_rescale') else ''}{' + ' + str(loss['adversarial_weight']) + ' adversarial' if run['stage'] == 'srgan' else ''}{''.join(f" + {loss[k]:g} {k.split('_')[0]}" for k in ('pixel_weight', 'phase_weight') if loss.get(k))} |
+| options not in the paper | {_extras(config) or 'none'} |
 | initialised from | {args.init_label or first_init or 'random (ICNR sub-pixel convolutions)'} |
 | training data | {training_data(d['train'], d['patch_size'])} |
 | steps x batch x crop | {int(float(last['step']))} x {d['batch_size']} x {d['patch_size']}px HR |

@@ -79,6 +79,9 @@ class OptimConfig:
         freeze_generator_bn: keep G's BatchNorm layers on their running statistics (eval mode, no
             updates) while training, the usual way to fine-tune a BatchNorm network at small batch
             (their affine weights still learn). Not in the paper.
+        freeze_upsampler: keep G's sub-pixel convolution stages and its last convolution at the weights it
+            started from (``run.init``), so fine-tuning changes what G computes at LR resolution, not how it
+            lays it out on the x4 lattice. Not in the paper.
     """
 
     lr: float = 1e-4
@@ -90,6 +93,7 @@ class OptimConfig:
     grad_clip: float = 0.0
     lr_d: float | None = None
     freeze_generator_bn: bool = False
+    freeze_upsampler: bool = False
 
 
 @dataclass
@@ -104,6 +108,10 @@ class LossConfig:
         pixel_weight: weight of an extra pixel-MSE term beside a feature content loss (paper: 0).
         phase_weight: weight of ``losses.subpixel_phase_loss``, which removes a 4-pixel grid locked to the
             LR lattice (paper: 0).
+        phase_window: compare those patterns per tile of this many HR pixels (a multiple of the scale), so a
+            grid confined to textured regions counts too (0 = over the whole crop).
+        phase_free_content: the feature content loss sees SR and HR without their tiled sub-pixel phase
+            pattern (tiles of ``phase_window``, else 16 px), so it cannot reward a grid (not in the paper).
         adversarial_weight: 10^-3 in the paper.
         adversarial_warmup: ramp the adversarial weight linearly from 0 over this many steps (0 = off).
         vgg_weights: ``imagenet`` (torchvision, via the torch hub cache) or a state-dict path.
@@ -115,6 +123,8 @@ class LossConfig:
     content_rescale: float | None = None
     pixel_weight: float = 0.0
     phase_weight: float = 0.0
+    phase_window: int = 0
+    phase_free_content: bool = False
     adversarial_weight: float = 1e-3
     adversarial_warmup: int = 0
     vgg_weights: str = "imagenet"

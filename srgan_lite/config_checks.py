@@ -159,6 +159,14 @@ def validate(config: Any) -> None:
             raise ConfigError(f"optim.betas[{index}]={beta} must be in [0, 1) (paper: beta1 = 0.9)")
     if data.shift_jitter < 0 or data.shift_jitter % model.scale:
         raise ConfigError(f"data.shift_jitter={data.shift_jitter} must be a non-negative multiple of the scale {model.scale}")
+    if loss.phase_window < 0 or loss.phase_window % model.scale or loss.phase_window > data.patch_size:
+        raise ConfigError(f"loss.phase_window={loss.phase_window} must be 0 (the whole crop) or a multiple of the "
+                          f"scale {model.scale} up to data.patch_size={data.patch_size}")
+    if optim.freeze_upsampler and not run.init:
+        raise ConfigError("optim.freeze_upsampler=true keeps the upsampler of the starting network: set run.init (--init) "
+                          "to the weights to fine-tune, or remove it")
+    if loss.phase_window and not loss.phase_weight:
+        raise ConfigError(f"loss.phase_window={loss.phase_window} acts only with loss.phase_weight > 0; set both or neither")
     for name, value in (("data.train", data.train), ("data.val", data.val), ("run.init", run.init),
                         ("loss.vgg_weights", loss.vgg_weights)):
         if value is not None and not value.strip():
@@ -176,10 +184,11 @@ def _refuse_ignored(config: Any, gan: bool) -> None:
                 raise ConfigError(f"{name}={value} acts in SRGAN training only (run.stage=srgan); "
                                   f"remove it for run.stage={config.run.stage}")
     if loss.content == "mse":
-        for name, value, off in (("loss.pixel_weight", loss.pixel_weight, 0), ("loss.content_rescale", loss.content_rescale, None)):
+        for name, value, off in (("loss.pixel_weight", loss.pixel_weight, 0), ("loss.content_rescale", loss.content_rescale, None),
+                                 ("loss.phase_free_content", loss.phase_free_content, False)):
             if value != off:
                 raise ConfigError(f"{name}={value} acts beside a feature content loss only (loss.content=vgg22, "
-                                  f"vgg54 or lite0); with loss.content=mse remove it")
+                                  f"vgg54, lite0 or lite0_norm); with loss.content=mse remove it")
 
 
 def _choose(name: str, value: Any, choices: tuple) -> None:

@@ -19,8 +19,8 @@ from torch import Tensor, nn
 from .errors import ConfigError
 from .vgg import PAPER_TAPS, VGGFeatures, WeightsSpec
 
-#: Content losses: the paper's three (Table 1) and the offline EfficientNet-Lite0 one.
-CONTENT_LOSSES = ("mse", "vgg22", "vgg54", "lite0")
+#: Content losses: the paper's three (Table 1) and the offline EfficientNet-Lite0 ones.
+CONTENT_LOSSES = ("mse", "vgg22", "vgg54", "lite0", "lite0_norm")
 #: The paper's feature-map rescaling: phi / 12.75 brings VGG losses "to a scale comparable to the MSE loss".
 VGG_RESCALE = 1.0 / 12.75
 #: The Lite0 tap that plays phi_{5,4}'s role: the deepest stride-16 map after an activation. Chapter 6 keeps the
@@ -31,6 +31,13 @@ LITE0_TAP = "b11.expand"
 #: Lite0's rescaling, chosen as the paper intends: feature MSE * c^2 = pixel MSE for srresnet_x4's output on
 #: the eight scikit-image photos (centre 192 px crops: 0.201; see :func:`calibrate_rescale` and chapter 6).
 LITE0_RESCALE = 0.2
+#: ``lite0_norm``: the first map after an activation at each of the strides 2, 4, 8 and 16 (b11.expand is
+#: LITE0_TAP). Shallow maps see a 4-pixel grid that the stride-16 map alone lets training build (chapter 6, the
+#: model card of srgan_x4); none is a tap of :data:`srgan_lite.perceptual.DISTANCE_TAPS`.
+LITE0_NORM_TAPS = ("b1.expand", "b3.expand", "b5.expand", "b11.expand")
+#: ``lite0_norm``'s rescaling, chosen as for LITE0_RESCALE: c^2 x distance = pixel MSE for srresnet_x4's output
+#: on the eight scikit-image photos (see :func:`calibrate_rescale`).
+LITE0_NORM_RESCALE = 0.1
 #: The paper's adversarial weight in Eq. (3).
 ADVERSARIAL_WEIGHT = 1e-3
 
@@ -40,21 +47,49 @@ def pixel_mse(sr: Tensor, hr: Tensor) -> Tensor:
     return F.mse_loss(sr, hr)
 
 
-def subpixel_phase_loss(sr: Tensor, hr: Tensor, scale: int = 4) -> Tensor:
-    """MSE between the sub-pixel phase patterns of SR and HR: the "grid" a x``scale`` generator can add.
+def subpixel_phase_pattern(x: Tensor, scale: int = 4, window: int = 0) -> Tensor:
+    """The sub-pixel phase pattern of ``x`` per ``window`` x ``window`` tile: (N, C, tiles_y, scale, tiles_x, scale).
 
-    The phase pattern of an image is its mean at each of the ``scale`` x ``scale`` positions of the LR pixel
-    grid (pixel (y, x) belongs to phase (y mod scale, x mod scale)), minus the overall mean. Its energy is
-    exactly the image's power at the frequencies (k/scale, l/scale) cycles per pixel, where a PixelShuffle
-    grid puts its spikes, so this term removes a lattice-locked pattern and nothing else (texture has
-    no fixed phase). Not in the paper; see the model card of ``srgan_x4`` for why it is needed.
+    Pixel (y, x) belongs to phase (y mod scale, x mod scale); the pattern is the tile's mean at each phase
+    minus the tile's mean. Its energy is the tile's power at the frequencies (k/scale, l/scale) cycles per
+    pixel, where a PixelShuffle grid puts its spikes. ``window=0`` takes the whole image (cropped to a
+    multiple of ``scale``) as one tile.
     """
-    def pattern(x: Tensor) -> Tensor:
-        n, c, h, w = x.shape
-        phases = x[..., : h - h % scale, : w - w % scale].reshape(n, c, h // scale, scale, w // scale, scale).mean((2, 4))
-        return phases - phases.mean((2, 3), keepdim=True)
+    n, c, h, w = x.shape
+    size = window or min(h - h % scale, w - w % scale)
+    if size % scale:
+        raise ConfigError(f"subpixel_phase_loss: window={window} must be a multiple of scale={scale}")
+    h, w = h - h % size, w - w % size
+    cells = x[..., :h, :w].reshape(n, c, h // size, size // scale, scale, w // size, size // scale, scale)
+    phases = cells.mean((3, 6))
+    return phases - phases.mean((3, 5), keepdim=True)
 
-    return F.mse_loss(pattern(sr), pattern(hr))
+
+def subpixel_phase_loss(sr: Tensor, hr: Tensor, scale: int = 4, window: int = 0) -> Tensor:
+    """MSE between the sub-pixel phase patterns of SR and HR (:func:`subpixel_phase_pattern`): the "grid" a
+    x``scale`` generator can add.
+
+    Texture has no fixed phase, so this term removes a lattice-locked pattern and nothing else. With ``window``
+    (a multiple of ``scale``) the patterns are compared per tile, so a grid that appears only in some regions
+    (where G sharpens texture) counts too; 0 = the whole crop. Not in the paper; see the model card of
+    ``srgan_x4`` for why it is needed.
+    """
+    return F.mse_loss(subpixel_phase_pattern(sr, scale, window), subpixel_phase_pattern(hr, scale, window))
+
+
+def without_phase_pattern(x: Tensor, scale: int = 4, window: int = 16) -> Tensor:
+    """``x`` minus its tiled sub-pixel phase pattern: what a feature loss sees with ``loss.phase_free_content``.
+
+    A feature network that cannot see the lattice-locked part of an image cannot reward a grid there; that
+    part is left to the pixel and phase losses. Pixels beyond the last whole tile are left as they are.
+    """
+    n, c, h, w = x.shape
+    pattern = subpixel_phase_pattern(x, scale, window)               # (n, c, ty, s, tx, s)
+    ty, tx, reps = pattern.shape[2], pattern.shape[4], window // scale
+    tiled = pattern[:, :, :, None, :, :, None, :].expand(n, c, ty, reps, scale, tx, reps, scale)
+    out = x.clone()
+    out[..., : ty * window, : tx * window] -= tiled.reshape(n, c, ty * window, tx * window)
+    return out
 
 
 class FeatureContentLoss(nn.Module):
@@ -75,6 +110,39 @@ class FeatureContentLoss(nn.Module):
         with torch.no_grad():
             hr_features = self.features(hr)[self.tap]
         return F.mse_loss(sr_features.float() * self.rescale, hr_features.float() * self.rescale)
+
+
+def normalized_feature_distance(sr_maps: dict[str, Tensor], hr_maps: dict[str, Tensor], taps: tuple[str, ...]) -> Tensor:
+    """LPIPS-style distance (Zhang et al. 2018) with equal weights, one value per image.
+
+    Each feature vector (the channels at one position) is scaled to unit length, so the distance compares
+    what the maps respond to, not how strongly; squared differences are summed over channels, averaged
+    over positions and summed over the taps.
+    """
+    total = 0
+    for tap in taps:
+        a = F.normalize(sr_maps[tap], dim=1, eps=1e-10)
+        b = F.normalize(hr_maps[tap], dim=1, eps=1e-10)
+        total = total + (a - b).pow(2).sum(1).mean((1, 2))
+    return total
+
+
+class NormalizedFeatureLoss(nn.Module):
+    """Content loss on unit-normalised feature vectors at several taps (``lite0_norm``): rescale^2 x the
+    batch mean of :func:`normalized_feature_distance`. Not in the paper, which compares raw VGG maps at one
+    tap (Eq. 5); LPIPS (Zhang et al. 2018) normalises the same way, and the shallow taps penalise a
+    PixelShuffle grid that a single deep tap does not.
+    """
+
+    def __init__(self, features: nn.Module, taps: tuple[str, ...], rescale: float) -> None:
+        super().__init__()
+        self.features, self.taps, self.rescale = features, taps, rescale
+
+    def forward(self, sr: Tensor, hr: Tensor) -> Tensor:
+        sr_maps = {t: m.float() for t, m in self.features(sr).items()}
+        with torch.no_grad():
+            hr_maps = {t: m.float() for t, m in self.features(hr).items()}
+        return self.rescale ** 2 * normalized_feature_distance(sr_maps, hr_maps, self.taps).mean()
 
 
 class VGGContentLoss(FeatureContentLoss):
@@ -114,6 +182,11 @@ def content_loss(name: str, *, rescale: float | None = None, vgg_weights: Weight
         from .efficientnet import EfficientNetLite0
 
         return FeatureContentLoss(EfficientNetLite0((LITE0_TAP,)), LITE0_TAP, LITE0_RESCALE if rescale is None else rescale)
+    if name == "lite0_norm":
+        from .efficientnet import EfficientNetLite0
+
+        return NormalizedFeatureLoss(EfficientNetLite0(LITE0_NORM_TAPS), LITE0_NORM_TAPS,
+                                     LITE0_NORM_RESCALE if rescale is None else rescale)
     return VGGContentLoss(name, weights=vgg_weights, rescale=VGG_RESCALE if rescale is None else rescale,
                           allow_random_fallback=allow_random_fallback)
 
@@ -162,6 +235,9 @@ class PerceptualLoss(nn.Module):
         content_weight: weight of the content term (paper: 1).
         pixel_weight: an extra pixel-MSE term beside a feature content loss (paper: 0; ESRGAN uses one).
         phase_weight: weight of :func:`subpixel_phase_loss` (paper: 0).
+        phase_window: its tile size in HR pixels (0 = the whole crop).
+        phase_free_content: compute the feature content loss on :func:`without_phase_pattern` of SR and HR
+            (tiles of ``phase_window``, else 16 px), so it neither rewards nor penalises a grid (not in the paper).
         rescale, vgg_weights, allow_random_fallback: see :func:`content_loss`.
     """
 
@@ -173,6 +249,8 @@ class PerceptualLoss(nn.Module):
         content_weight: float = 1.0,
         pixel_weight: float = 0.0,
         phase_weight: float = 0.0,
+        phase_window: int = 0,
+        phase_free_content: bool = False,
         rescale: float | None = None,
         vgg_weights: WeightsSpec = "imagenet",
         allow_random_fallback: bool = False,
@@ -181,12 +259,18 @@ class PerceptualLoss(nn.Module):
         self.content_name = content
         self.content = content_loss(content, rescale=rescale, vgg_weights=vgg_weights, allow_random_fallback=allow_random_fallback)
         self.adversarial_weight, self.content_weight, self.pixel_weight = adversarial_weight, content_weight, pixel_weight
-        self.phase_weight = phase_weight
+        self.phase_weight, self.phase_window, self.phase_free_content = phase_weight, phase_window, phase_free_content
 
     def forward(self, sr: Tensor, hr: Tensor, fake_logits: Tensor | None = None,
                 adversarial_weight: float | None = None) -> tuple[Tensor, dict[str, Tensor]]:
         """The total loss and its parts (detached); without ``fake_logits`` only the content terms (SRResNet)."""
-        content = pixel_mse(sr, hr) if self.content is None else self.content(sr, hr)
+        if self.content is None:
+            content = pixel_mse(sr, hr)
+        elif self.phase_free_content:
+            window = self.phase_window or 16
+            content = self.content(without_phase_pattern(sr, window=window), without_phase_pattern(hr, window=window))
+        else:
+            content = self.content(sr, hr)
         total = self.content_weight * content
         parts = {"content": content.detach()}
         if self.pixel_weight and self.content is not None:
@@ -194,7 +278,7 @@ class PerceptualLoss(nn.Module):
             total = total + self.pixel_weight * pixel
             parts["pixel"] = pixel.detach()
         if self.phase_weight:
-            phase = subpixel_phase_loss(sr, hr)
+            phase = subpixel_phase_loss(sr, hr, window=self.phase_window)
             total = total + self.phase_weight * phase
             parts["phase"] = phase.detach()
         if fake_logits is not None:

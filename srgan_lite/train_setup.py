@@ -82,6 +82,7 @@ def build_loss(config: TrainConfig, info: ddp.Dist, device: torch.device) -> los
     def build(_first: bool) -> losses.PerceptualLoss:
         return losses.PerceptualLoss(loss.content, adversarial_weight=loss.adversarial_weight,
                                      pixel_weight=loss.pixel_weight, phase_weight=loss.phase_weight,
+                                     phase_window=loss.phase_window, phase_free_content=loss.phase_free_content,
                                      rescale=loss.content_rescale, vgg_weights=loss.vgg_weights,
                                      allow_random_fallback=loss.allow_random_vgg).to(device)
 
@@ -96,7 +97,11 @@ def build_optimizers(config: TrainConfig, generator: nn.Module, discriminator: n
     def schedule(optimizer):
         return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(config, step))
 
-    opt_g = torch.optim.Adam(generator.parameters(), lr=optim.lr, betas=optim.betas)
+    if optim.freeze_upsampler:  # the sub-pixel convolutions and the last conv keep the starting network's weights
+        for module in (generator.upsample, generator.tail):
+            module.requires_grad_(False)
+    trainable = [p for p in generator.parameters() if p.requires_grad]
+    opt_g = torch.optim.Adam(trainable, lr=optim.lr, betas=optim.betas)
     if discriminator is None:
         return opt_g, schedule(opt_g), None, None
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=optim.lr_d or optim.lr, betas=optim.betas)

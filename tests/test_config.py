@@ -70,6 +70,9 @@ def test_shipped_yaml_files_match_the_presets(profile, stage):
     ("loss.adversarial_warmup=-10", "loss.adversarial_warmup=-10 must be 0 or more"),
     ("loss.pixel_weight=-1", "loss.pixel_weight=-1.0 must be 0 or more"),
     ("loss.phase_weight=-1", "loss.phase_weight=-1.0 must be 0 or more"),
+    ("loss.phase_window=10", "loss.phase_window=10 must be 0 (the whole crop) or a multiple of the scale 4"),
+    ("loss.phase_window=96", "loss.phase_window=96 must be 0 (the whole crop) or a multiple of the scale 4 up to data.patch_size=48"),
+    ("loss.phase_window=16", "loss.phase_window=16 acts only with loss.phase_weight > 0"),
     ("optim.lr_d=0", "optim.lr_d=0.0 must be positive (or null)"),
     ("optim.lr=.nan", "optim.lr=nan must be positive"),
     ("optim.gamma=0", "optim.gamma=0.0 must be positive"),
@@ -102,6 +105,8 @@ def test_shipped_yaml_files_match_the_presets(profile, stage):
     ("loss.adversarial_warmup=10", "loss.adversarial_warmup=10 acts in SRGAN training only"),
     ("loss.pixel_weight=0.1", "loss.pixel_weight=0.1 acts beside a feature content loss only"),
     ("loss.content_rescale=0.1", "loss.content_rescale=0.1 acts beside a feature content loss only"),
+    ("optim.freeze_upsampler=true", "optim.freeze_upsampler=true keeps the upsampler of the starting network: set run.init"),
+    ("loss.phase_free_content=true", "loss.phase_free_content=True acts beside a feature content loss only"),
 ])
 def test_every_bad_value_is_a_one_line_error_naming_the_option(override, message):
     with pytest.raises(ConfigError) as error:

@@ -164,6 +164,28 @@ def test_srgan_with_lite0(tmp_path, images):
         assert row["loss_g"] == pytest.approx(row["content"] + row["pixel"] + 1e-3 * row["adversarial"], rel=1e-5)
 
 
+def test_srgan_recipe_of_srgan_x4_trains_the_body_only(tmp_path, images):
+    """lite0_norm, windowed phase loss, phase-free content, frozen upsampler: the options srgan_x4 was trained with."""
+    from srgan_lite.losses import NormalizedFeatureLoss
+    from srgan_lite.checkpoint import save_generator
+
+    start = tmp_path / "start.safetensors"
+    save_generator(Trainer(tiny_config("srgan", 1), tmp_path / "init", train_images=images).generator, start)
+    config = tiny_config("srgan", 2, "loss.content=lite0_norm", "loss.pixel_weight=1", "loss.phase_weight=100",
+                         "loss.phase_window=16", "loss.phase_free_content=true", "optim.freeze_upsampler=true",
+                         f"run.init={start}")
+    trainer = Trainer(config, tmp_path / "recipe", train_images=images)
+    assert isinstance(trainer.perceptual.content, NormalizedFeatureLoss)
+    g0 = _parameters(trainer.generator)
+    result = trainer.fit()
+    frozen = {k for k in g0 if k.startswith(("upsample.", "tail."))}
+    assert frozen and _changed(g0, trainer.generator) == set(g0) - frozen
+    for row in result.history:
+        assert row["phase"] > 0
+        assert row["loss_g"] == pytest.approx(row["content"] + row["pixel"] + 100 * row["phase"]
+                                              + 1e-3 * row["adversarial"], rel=1e-5)
+
+
 @pytest.mark.parametrize("stage", ["srresnet", "srgan"])
 def test_resume_matches_uninterrupted_run(tmp_path, images, stage):
     extra = ["data.shift_jitter=4"] if stage == "srgan" else []  # the jitter windows draw from the resumed RNG
