@@ -261,16 +261,19 @@ class PerceptualLoss(nn.Module):
         self.adversarial_weight, self.content_weight, self.pixel_weight = adversarial_weight, content_weight, pixel_weight
         self.phase_weight, self.phase_window, self.phase_free_content = phase_weight, phase_window, phase_free_content
 
+    def content_term(self, sr: Tensor, hr: Tensor) -> Tensor:
+        """l^SR_X: the pixel MSE (``mse``) or the feature loss, on phase-free images if ``phase_free_content``."""
+        if self.content is None:
+            return pixel_mse(sr, hr)
+        if self.phase_free_content:
+            window = self.phase_window or 16
+            return self.content(without_phase_pattern(sr, window=window), without_phase_pattern(hr, window=window))
+        return self.content(sr, hr)
+
     def forward(self, sr: Tensor, hr: Tensor, fake_logits: Tensor | None = None,
                 adversarial_weight: float | None = None) -> tuple[Tensor, dict[str, Tensor]]:
         """The total loss and its parts (detached); without ``fake_logits`` only the content terms (SRResNet)."""
-        if self.content is None:
-            content = pixel_mse(sr, hr)
-        elif self.phase_free_content:
-            window = self.phase_window or 16
-            content = self.content(without_phase_pattern(sr, window=window), without_phase_pattern(hr, window=window))
-        else:
-            content = self.content(sr, hr)
+        content = self.content_term(sr, hr)
         total = self.content_weight * content
         parts = {"content": content.detach()}
         if self.pixel_weight and self.content is not None:
