@@ -20,11 +20,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from .convert import unit_to_signed
 from .errors import ConfigError
+from .losses import normalized_feature_distance
 from .metrics import _prepare, _windowed_power
 
 #: After-activation EfficientNet-Lite0 taps at strides 2, 4, 8, 16 and 32 (one per resolution).
@@ -54,11 +54,8 @@ def feature_distance(sr: Tensor, hr: Tensor, *, shave: int = 0) -> Tensor:
         sr, hr = sr[..., shave:-shave, shave:-shave], hr[..., shave:-shave, shave:-shave]
     net = _distance_network().to(sr.device)
     a, b = net(unit_to_signed(sr.float())), net(unit_to_signed(hr.float()))
-    total = torch.zeros(sr.shape[0], dtype=torch.float64, device=sr.device)
-    for tap in DISTANCE_TAPS:
-        fa, fb = F.normalize(a[tap].double(), dim=1, eps=1e-10), F.normalize(b[tap].double(), dim=1, eps=1e-10)
-        total += (fa - fb).pow(2).sum(1).mean((1, 2))
-    return total
+    return normalized_feature_distance({t: m.double() for t, m in a.items()}, {t: m.double() for t, m in b.items()},
+                                       DISTANCE_TAPS)
 
 
 def _grid_peaks(h: int, w: int) -> list[tuple[int, int]]:
