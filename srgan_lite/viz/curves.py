@@ -178,8 +178,8 @@ def plot_training_run(
     for index, (label, value) in enumerate((baselines or {}).items()):
         ax_metric.axhline(value, color=f"C{index + 2}", linestyle=":", linewidth=1.4, label=f"{label}: {value:.2f}")
     ax_metric.set(xlabel="training step", ylabel=metric_label, title=metric_label)
-    if len(y) or baselines:  # curves rise to the upper right and reference lines sit high: keep the legend low
-        ax_metric.legend(frameon=True, framealpha=0.85, edgecolor="none", fontsize=8, loc="lower right")
+    if len(y) or baselines:  # wherever the curve leaves room: a GAN run's PSNR falls, then may climb back
+        ax_metric.legend(frameon=True, framealpha=0.85, edgecolor="none", fontsize=8, loc="best")
     for ax in (ax_loss, ax_metric):
         ax.grid(True, alpha=0.3)
     if title:
