@@ -13,7 +13,7 @@ The public API, by layer (each imports only the ones above it):
 from __future__ import annotations
 
 from .blocks import ResidualBlock, SubPixelUpsampler, icnr_
-from .checkpoint import load_checkpoint, load_generator, save_checkpoint, save_generator
+from .checkpoint import average_checkpoints, load_checkpoint, load_generator, save_checkpoint, save_generator
 from .config import TrainConfig, make_config
 from .data import HRCropDataset, PairedDataset, load_eval_images, read_image
 from .datasets import resolve_dataset, skimage_photos

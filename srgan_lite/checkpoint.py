@@ -158,3 +158,38 @@ def load_generator(path: str | os.PathLike, map_location: str | torch.device = "
     model = SRResNet(config)
     load_state_dict_strict(model, tensors, str(path))
     return model.to(map_location).eval()
+
+
+def average_checkpoints(paths: list[str | os.PathLike]) -> SRResNet:
+    """G with its weights averaged over training checkpoints: how the shipped ``srgan_x4`` was made.
+
+    A GAN's generator oscillates from step to step as the two players move; the mean of its weights over the
+    last checkpoints cancels much of that (Izmailov et al. 2018; Yazici et al. 2019 for GANs; ProGAN and
+    ESRGAN keep a moving average of G). Floating tensors (BatchNorm's running statistics included) are
+    averaged in float64; integer ones (BatchNorm's batch counters) are taken from the last checkpoint.
+
+    Raises:
+        CheckpointError: no paths, a checkpoint without a generator, or checkpoints of different generators.
+    """
+    if not paths:
+        raise CheckpointError("average_checkpoints needs at least one checkpoint path")
+    states, config = [], None
+    for path in paths:
+        state = load_checkpoint(path)
+        if "generator" not in state:
+            raise CheckpointError(f"checkpoint {path} has no 'generator' entry: pass training checkpoints "
+                                  "(runs/NAME/checkpoints/step_*.pt)")
+        model_fields = state.get("config", {}).get("model", {})
+        if config is not None and model_fields != config:
+            raise CheckpointError(f"checkpoint {path} is of another generator ({model_fields}) than {paths[0]} "
+                                  f"({config}): average checkpoints of one run")
+        config = model_fields
+        states.append(state["generator"])
+    try:
+        model = SRResNet(GeneratorConfig(**config))
+    except TypeError as exc:
+        raise CheckpointError(f"checkpoint {paths[0]} has an unreadable model config: {exc}") from None
+    averaged = {name: (torch.stack([s[name].double() for s in states]).mean(0) if last.is_floating_point() else last)
+                for name, last in states[-1].items()}
+    load_state_dict_strict(model, averaged, str(paths[-1]))
+    return model.eval()

@@ -87,3 +87,43 @@ def test_pickled_objects_are_refused(tmp_path):
         load_checkpoint(raw)
     with pytest.raises(CheckpointError, match="does not exist"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+def _training_checkpoint(path, model, step):
+    return save_checkpoint({"step": step, "config": {"model": model.config.to_dict()}, "generator": model.state_dict()}, path)
+
+
+def test_average_checkpoints_is_the_mean_of_the_generators(tmp_path):
+    from srgan_lite import average_checkpoints
+
+    torch.manual_seed(0)
+    models = [srresnet(scale=2, num_blocks=2, channels=8) for _ in range(3)]
+    for i, m in enumerate(models):
+        m.train()(torch.rand(2, 3, 8, 8))  # different BatchNorm running statistics and counters
+        for _ in range(i):
+            m(torch.rand(2, 3, 8, 8))
+    paths = [_training_checkpoint(tmp_path / f"step_{i}.pt", m, i) for i, m in enumerate(models)]
+    averaged = average_checkpoints(paths)
+    assert averaged.config == models[0].config and not averaged.training
+    states = [m.state_dict() for m in models]
+    for name, value in averaged.state_dict().items():
+        if value.is_floating_point():
+            expected = torch.stack([s[name] for s in states]).mean(0)
+            assert torch.allclose(value, expected, atol=1e-6), name
+        else:
+            assert torch.equal(value, states[-1][name]), name  # BatchNorm's batch counter: the last one's
+    assert any(not torch.equal(averaged.state_dict()[n], s[n]) for s in states for n in s if s[n].is_floating_point())
+
+
+def test_average_checkpoints_refuses_mixed_or_missing_generators(tmp_path):
+    from srgan_lite import average_checkpoints
+
+    a = _training_checkpoint(tmp_path / "a.pt", srresnet(scale=2, num_blocks=2, channels=8), 1)
+    b = _training_checkpoint(tmp_path / "b.pt", srresnet(scale=2, num_blocks=3, channels=8), 2)
+    with pytest.raises(CheckpointError, match="b.pt is of another generator"):
+        average_checkpoints([a, b])
+    no_g = save_checkpoint({"step": 1}, tmp_path / "no_g.pt")
+    with pytest.raises(CheckpointError, match="no_g.pt has no 'generator'"):
+        average_checkpoints([no_g])
+    with pytest.raises(CheckpointError, match="at least one"):
+        average_checkpoints([])
