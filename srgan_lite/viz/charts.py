@@ -104,7 +104,8 @@ def plot_labelled_scatter(
         color = ZOOM_COLOR if special else ("C0" if named else "0.6")
         ax.scatter([px], [py], s=36 if special else 22, color=color, zorder=3)
         if named:
-            ax.annotate(label, (px, py), xytext=(4, 3), textcoords="offset points", fontsize=8,
+            # the highlighted label goes below its point: it is usually beside a neighbour labelled above
+            ax.annotate(label, (px, py), xytext=(4, -10) if special else (4, 3), textcoords="offset points", fontsize=8,
                         color=ZOOM_COLOR if special else "0.15", fontweight="bold" if special else "normal")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
