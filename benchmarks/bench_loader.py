@@ -16,9 +16,10 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from srgan_lite import losses, srresnet
-from srgan_lite.data import HRCropDataset
-from srgan_lite.datasets import skimage_photos
+from srgan_lite import srresnet
+from srgan_lite.data.crops import HRCropDataset
+from srgan_lite.data.datasets import skimage_photos
+from srgan_lite.losses import content as losses
 
 
 def loader_rate(dataset: HRCropDataset, batch: int, workers: int, batches: int) -> float:

@@ -1,4 +1,4 @@
-"""Training crops/s: the device pipeline (srgan_lite.pipeline) against the DataLoader path, same stream.
+"""Training crops/s: the device pipeline (srgan_lite.data.device_crops) against the DataLoader path, same stream.
 
 Both make the trainer's batches of the same (seed, positions): the loader through
 ``DataLoader(PositionStream(HRCropDataset(...)), sampler=StepSampler(...))`` with 0 or more
@@ -18,11 +18,11 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from srgan_lite.data import HRCropDataset
-from srgan_lite.datasets import skimage_photos
-from srgan_lite.distributed import Dist
-from srgan_lite.pipeline import DeviceCropStream
-from srgan_lite.train import PositionStream, StepSampler
+from srgan_lite.data.crops import HRCropDataset
+from srgan_lite.data.datasets import skimage_photos
+from srgan_lite.data.device_crops import DeviceCropStream
+from srgan_lite.training.distributed import Dist
+from srgan_lite.training.loop import PositionStream, StepSampler
 from srgan_lite.utils import pick_device
 
 

@@ -1,4 +1,4 @@
-"""Training throughput: `srgan_lite.train` (its real data pipeline) against a bare PyTorch loop.
+"""Training throughput: `srgan_lite.training.loop` (its real data pipeline) against a bare PyTorch loop.
 
 Prints images/s of both for the same model, batch and crop, their ratio (target >= 0.9), the FLOPs
 of one step (torch.utils.flop_counter) and the fraction of this machine's matmul peak they reach.
@@ -14,9 +14,10 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from srgan_lite import Discriminator, losses, srresnet
-from srgan_lite.config import make_config
-from srgan_lite.train import train
+from srgan_lite import Discriminator, srresnet
+from srgan_lite.losses import content as losses
+from srgan_lite.training.config import make_config
+from srgan_lite.training.loop import train
 
 
 def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 5) -> float:
@@ -96,7 +97,7 @@ def main() -> None:
     print(f"stage {args.stage}, batch {args.batch_size} x {args.patch_size}px, amp {args.amp}, "
           f"channels_last {args.channels_last}, threads {torch.get_num_threads()}")
     print(f"bare loop (random tensors): {bare:8.2f} images/s")
-    print(f"srgan_lite.train ({args.data}): {ours:8.2f} images/s   ratio {ours / bare:.3f}")
+    print(f"srgan_lite.training.loop ({args.data}): {ours:8.2f} images/s   ratio {ours / bare:.3f}")
     print(f"FLOPs per step: {flops / 1e9:.1f} GFLOP -> {flops / step_seconds / 1e9:.1f} GFLOP/s achieved")
     print(f"matmul peak ({'bf16' if amp else 'fp32'}, 2048^2): {peak / 1e9:.1f} GFLOP/s -> fraction {flops / step_seconds / peak:.2f}")
 

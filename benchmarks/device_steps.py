@@ -1,6 +1,6 @@
 """Training step time of SRResNet and SRGAN with each data pipeline, and the FLOP/s it achieves.
 
-For every (stage, batch size, pipeline) it builds the paper profile's :class:`srgan_lite.train.Trainer`
+For every (stage, batch size, pipeline) it builds the paper profile's :class:`srgan_lite.training.loop.Trainer`
 (Ledig et al. 2017, Sec. 3.2: 96x96 HR crops, SRGAN with the VGG54 content loss), steps it directly
 (``generator_step``, then ``discriminator_step`` for SRGAN) on the batches of that pipeline, and
 writes one JSON line per configuration: seconds per step (data included), images/s, FLOPs per step
@@ -9,7 +9,7 @@ the achieved TFLOP/s and its fraction of ``--peak-tflops`` (the H200's dense bf1
 CUDA's peak memory. SRGAN's VGG19 has random weights here: the same FLOPs as ImageNet's, no download.
 
 Pipelines (``data.pipeline``, served by the trainer's own ``batches()``): ``loader`` (DataLoader
-workers cut crops on the CPU) and ``device`` (:class:`srgan_lite.pipeline.DeviceCropStream`).
+workers cut crops on the CPU) and ``device`` (:class:`srgan_lite.data.device_crops.DeviceCropStream`).
 
     python benchmarks/device_steps.py --data DIR --out OUT.jsonl [--batches 16 64] [--steps 30]
 """
@@ -25,10 +25,10 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from srgan_lite.config import make_config
-from srgan_lite.data import list_images, read_image
-from srgan_lite.datasets import skimage_photos
-from srgan_lite.train import Trainer
+from srgan_lite.data.crops import list_images, read_image
+from srgan_lite.data.datasets import skimage_photos
+from srgan_lite.training.config import make_config
+from srgan_lite.training.loop import Trainer
 
 
 def load_images(spec: str) -> list[tuple[str, object]]:

@@ -29,10 +29,18 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from srgan_lite import (SRGANLiteError, bicubic_degrade, imresize_uint8, load_pretrained, modcrop, read_image, resolve_dataset,
-                        super_resolve)
+from srgan_lite import (
+    SRGANLiteError,
+    bicubic_degrade,
+    imresize_uint8,
+    load_pretrained,
+    modcrop,
+    read_image,
+    resolve_dataset,
+    super_resolve,
+)
+from srgan_lite.models.pretrained import registry, weights_path
 from srgan_lite.utils import sha256_file
-from srgan_lite.weights import registry, weights_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = 4
@@ -60,7 +68,7 @@ MODELS = (
     ("srgan_mse_x4", "SRGAN-MSE", "SRGAN with the MSE content loss, the paper's Table 1"),
     ("srgan_x4", "SRGAN", "SRGAN (VGG54 content loss), the paper's Table 2"),
 )
-LR_DEGRADATION = ("srgan_lite.imresize.bicubic_degrade(HR, 4): HR mod-cropped to a multiple of 4, then MATLAB "
+LR_DEGRADATION = ("srgan_lite.data.imresize.bicubic_degrade(HR, 4): HR mod-cropped to a multiple of 4, then MATLAB "
                   "imresize 1/4 (bicubic, antialiased, replicate borders, uint8 after each pass) of the whole image")
 
 
@@ -89,7 +97,7 @@ def save_png(image: np.ndarray, path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", help="root of <Name>/HR/*.png (default: srgan_lite.datasets.resolve_dataset's own search)")
+    parser.add_argument("--data-dir", help="root of <Name>/HR/*.png (default: srgan_lite.data.datasets.resolve_dataset's own search)")
     parser.add_argument("--out", type=Path, default=ROOT / "book" / "_static" / "mos",
                         help="folder for manifest.json and crops/ (default: book/_static/mos)")
     parser.add_argument("--pad", type=int, default=12, help="LR pixels of context around each region (default 12)")
@@ -185,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         "lr": {"degradation": LR_DEGRADATION, "context_pad_lr_px": args.pad,
                "how": f"each method upsamples the LR window around the box ({args.pad} LR px of context per side, "
                       "clamped at the image border) and the box is cut from its output; nearest = pixel repetition, "
-                      "bicubic = srgan_lite.imresize.imresize_uint8(LR window, 4) (MATLAB imresize), models = "
+                      "bicubic = srgan_lite.data.imresize.imresize_uint8(LR window, 4) (MATLAB imresize), models = "
                       "srgan_lite.inference.super_resolve(load_pretrained(name), LR window) on the CPU"},
         "methods": methods,
         "skipped_models": skipped,

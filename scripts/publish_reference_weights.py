@@ -21,9 +21,10 @@ import numpy as np
 import yaml
 from PIL import Image
 
-from srgan_lite import bicubic_degrade, evaluate, imresize_uint8, load_eval_images, load_generator, modcrop, super_resolve
-from srgan_lite.datasets import resolve_dataset
-from srgan_lite.weights import WEIGHTS_DIR, publish
+from srgan_lite import bicubic_degrade, imresize_uint8, load_eval_images, load_generator, modcrop, super_resolve
+from srgan_lite.data.datasets import resolve_dataset
+from srgan_lite.evaluation import protocol as evaluate
+from srgan_lite.models.pretrained import WEIGHTS_DIR, publish
 
 CROP = ("Set14", "baboon", 280, 40, 160)  # set, image, top, left, size (HR pixels): fur and whiskers
 #: --texture-crops: fur, hair and foliage (set, image, top, left, size), one row each
@@ -56,7 +57,7 @@ def comparison_crop(models: dict, data_dir: str, out: Path, crops: tuple = (CROP
 
 def perceptual_table(models: dict, data_dir: str | None) -> str:
     """Markdown table of PSNR/SSIM and what PSNR misses, per set and model (``evaluate(perceptual=True)``)."""
-    from srgan_lite.evaluate import PERCEPTUAL_NOTE
+    from srgan_lite.evaluation.protocol import PERCEPTUAL_NOTE
 
     lines = ["| set | model | PSNR | SSIM | feature distance* | HF ratio | grid score |", "|---|---|---|---|---|---|---|"]
     for dataset in ("Set5", "Set14"):
@@ -81,7 +82,7 @@ def training_data(folders: str, patch_size: int) -> str:
 
 def _extras(config: dict) -> str:
     """The card's list of the run's options that the paper does not have (those away from their defaults)."""
-    from srgan_lite.config import TrainConfig
+    from srgan_lite.training.config import TrainConfig
 
     default = TrainConfig().to_dict()
     keys = [("data", "shift_jitter"), ("loss", "phase_window"), ("loss", "phase_free_content"), ("optim", "lr_d"),

@@ -12,21 +12,23 @@ The public API, by layer (each imports only the ones above it):
 """
 from __future__ import annotations
 
-from .blocks import ResidualBlock, SubPixelUpsampler, icnr_
-from .checkpoint import average_checkpoints, load_checkpoint, load_generator, save_checkpoint, save_generator
-from .config import TrainConfig, make_config
-from .data import HRCropDataset, PairedDataset, load_eval_images, read_image
-from .datasets import resolve_dataset, skimage_photos
-from .discriminator import PAPER_LAYERS, Discriminator
+from .models.blocks import ResidualBlock, SubPixelUpsampler, icnr_
+from .models.checkpoint import average_checkpoints, load_checkpoint, load_generator, save_checkpoint, save_generator
+from .training.config import TrainConfig, make_config
+from .data.crops import HRCropDataset, PairedDataset, load_eval_images, read_image
+from .data.datasets import resolve_dataset, skimage_photos
+from .models.discriminator import PAPER_LAYERS, Discriminator
 from .errors import SRGANLiteError
-from .evaluate import PROTOCOL, EvalResult, evaluate, format_results
-from .generator import GeneratorConfig, SRResNet, count_parameters, srresnet
-from .imresize import bicubic_degrade, imresize, imresize_uint8, modcrop
+from .evaluation.protocol import PROTOCOL, EvalResult, evaluate, format_results
+from .models.srresnet import GeneratorConfig, SRResNet, count_parameters, srresnet
+from .data.imresize import bicubic_degrade, imresize, imresize_uint8, modcrop
 from .inference import super_resolve, upscale, upscale_tensor
-from .losses import PerceptualLoss, VGGContentLoss, discriminator_loss, generator_adversarial_loss, pixel_mse
-from .metrics import psnr, psnr_image, rgb_to_y, ssim, ssim_image
-from .train import TrainResult, train
-from .vgg import VGGFeatures
-from .weights import load_pretrained
+from .losses.perceptual import PerceptualLoss
+from .losses.content import VGGContentLoss, pixel_mse
+from .losses.adversarial import discriminator_loss, generator_adversarial_loss
+from .evaluation.metrics import psnr, psnr_image, rgb_to_y, ssim, ssim_image
+from .training.loop import TrainResult, train
+from .losses.vgg import VGGFeatures
+from .models.pretrained import load_pretrained
 
 __version__ = "0.1.0"

@@ -85,8 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_train(args) -> None:
-    from .config import make_config
-    from .train import train
+    from .training.config import make_config
+    from .training.loop import train
 
     overrides = list(args.overrides)
     for flag, key in (("data", "data.train"), ("val", "data.val"), ("data_dir", "data.data_dir"), ("init", "run.init"),
@@ -107,7 +107,7 @@ def cmd_train(args) -> None:
 
 
 def cmd_eval(args) -> None:
-    from .evaluate import evaluate, format_results
+    from .evaluation.protocol import evaluate, format_results
 
     results = [evaluate(model, dataset, data_dir=args.data_dir, device=args.device, download=args.download,
                         perceptual=args.perceptual,
@@ -121,10 +121,10 @@ def cmd_upscale(args) -> None:
 
     from PIL import Image
 
-    from .data import read_image
-    from .distributed import pick_device
+    from .data.crops import read_image
     from .inference import collect_inputs, output_path, parse_bytes, resolve_precision, super_resolve
-    from .weights import load_pretrained
+    from .models.pretrained import load_pretrained
+    from .training.distributed import pick_device
 
     device = pick_device(args.device)
     precision = resolve_precision(args.precision, device)
@@ -142,7 +142,7 @@ def cmd_upscale(args) -> None:
 
 
 def cmd_data(args) -> None:
-    from . import datasets
+    from .data import datasets
 
     if args.data_command == "list":
         for entry in datasets.list_datasets():
@@ -151,7 +151,7 @@ def cmd_data(args) -> None:
         for name in args.names:
             print(f"{name}: {datasets.download(name, args.data_dir)}")
     else:
-        from .data import extract_subimages
+        from .data.crops import extract_subimages
 
         count = extract_subimages(args.src, args.dst, size=args.size, stride=args.stride)
         print(f"wrote {count} crops of {args.size}x{args.size} to {args.dst}")

@@ -25,9 +25,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .convert import image_to_tensor, signed_to_unit, tensor_to_image
+from .data.convert import image_to_tensor, signed_to_unit, tensor_to_image
 from .errors import ConfigError
-from .generator import GeneratorConfig, upsampling_factors
+from .models.srresnet import GeneratorConfig, upsampling_factors
 
 PRECISIONS = ("fp32", "bf16", "auto")
 #: Fraction of the free memory that a default budget (``max_memory=None``) takes.
@@ -263,10 +263,10 @@ def upscale(image, model: nn.Module | str = "srresnet_x4", *, tile: int | None =
     Returns:
         The SR image as an RGB uint8 array, ``scale`` times larger.
     """
-    from .data import read_image
+    from .data.crops import read_image
 
     if isinstance(model, (str, os.PathLike)):
-        from .weights import load_pretrained
+        from .models.pretrained import load_pretrained
 
         model = load_pretrained(model)
     if isinstance(image, (str, os.PathLike)):
@@ -286,7 +286,7 @@ def output_path(source: Path, out: Path | None, single: bool, scale: int) -> Pat
 
 def collect_inputs(inputs: list[str | os.PathLike]) -> list[Path]:
     """Expand folders into their images; name a missing input in a one-line error."""
-    from .data import list_images
+    from .data.crops import list_images
 
     paths: list[Path] = []
     for item in inputs:

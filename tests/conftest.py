@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from srgan_lite.datasets import shipped_folder
+from srgan_lite.data.datasets import shipped_folder
 
 
 def _make_image(height: int, width: int, seed: int = 0) -> np.ndarray:

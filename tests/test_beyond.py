@@ -10,20 +10,12 @@ import torch
 from torch import nn
 
 from srgan_lite import srresnet
-from srgan_lite.beyond import (
-    RRDB,
-    RRDBNet,
-    ResidualDenseBlock,
-    batchnorm_modes,
-    degrade_realistic,
-    gaussian_kernel,
-    relativistic_discriminator_loss,
-    relativistic_generator_loss,
-    vgg_conv_and_relu,
-)
+from srgan_lite.data import degrade_realistic, gaussian_kernel
 from srgan_lite.errors import ConfigError
-from srgan_lite.losses import discriminator_loss
-from srgan_lite.vgg import VGGFeatures
+from srgan_lite.losses import relativistic_discriminator_loss, relativistic_generator_loss, vgg_conv_and_relu
+from srgan_lite.losses.adversarial import discriminator_loss
+from srgan_lite.losses.vgg import VGGFeatures
+from srgan_lite.models import RRDB, ResidualDenseBlock, RRDBNet, batchnorm_modes
 
 
 def _sigmoid(v: float) -> float:
@@ -133,7 +125,7 @@ def test_gaussian_kernel():
 
 
 def test_degrade_realistic_deterministic_per_seed_and_changes_the_image(make_image):
-    from srgan_lite.imresize import bicubic_degrade
+    from srgan_lite.data.imresize import bicubic_degrade
 
     hr = make_image(64, 52)
     a = degrade_realistic(hr, 4, seed=1)

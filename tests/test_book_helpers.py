@@ -5,21 +5,24 @@ import inspect
 
 import pytest
 
-from srgan_lite import losses, paper, viz, weights
+from srgan_lite import viz
 from srgan_lite.errors import WeightsError
+from srgan_lite.evaluation import paper
+from srgan_lite.losses import content as losses
+from srgan_lite.models import pretrained as weights
 
 
 def test_show_source_by_object_and_by_name_is_the_source():
-    by_object, by_name = viz.show_source(losses.pixel_mse), viz.show_source("losses.pixel_mse")
+    by_object, by_name = viz.show_source(losses.pixel_mse), viz.show_source("losses.content.pixel_mse")
     assert repr(by_object) == repr(by_name)
-    assert repr(by_name) == "# srgan_lite/losses.py: pixel_mse\n" + inspect.getsource(losses.pixel_mse).rstrip("\n")
+    assert repr(by_name) == "# srgan_lite/losses/content.py: pixel_mse\n" + inspect.getsource(losses.pixel_mse).rstrip("\n")
     assert "<pre" in by_name._repr_html_() and "pixel_mse" in by_name._repr_html_()
 
 
 def test_show_source_of_a_method_is_dedented_and_can_be_cut():
-    part = viz.show_source("losses.PerceptualLoss.forward", start="content =", stop="if self.phase_weight")
+    part = viz.show_source("losses.perceptual.PerceptualLoss.forward", start="content =", stop="if self.phase_weight")
     text = repr(part).splitlines()
-    assert text[0] == "# srgan_lite/losses.py: PerceptualLoss.forward"
+    assert text[0] == "# srgan_lite/losses/perceptual.py: PerceptualLoss.forward"
     assert text[1].startswith("content = ") and not any("phase_weight" in line for line in text)
 
 
@@ -27,7 +30,7 @@ def test_show_source_names_what_it_cannot_find():
     with pytest.raises(ValueError, match="nonexistent"):
         viz.show_source("nonexistent_module.thing")
     with pytest.raises(ValueError, match="no_such_line"):
-        viz.show_source("losses.pixel_mse", start="no_such_line")
+        viz.show_source("losses.content.pixel_mse", start="no_such_line")
 
 
 def test_paper_rows_for_our_models():

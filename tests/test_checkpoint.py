@@ -31,7 +31,7 @@ def test_fp16_export_is_small_and_close(tmp_path):
 
 def test_other_architecture_is_a_clear_error(tmp_path):
     path = save_generator(srresnet(num_blocks=4), tmp_path / "g.safetensors")
-    from srgan_lite.checkpoint import load_state_dict_strict, read_generator_file
+    from srgan_lite.models.checkpoint import load_state_dict_strict, read_generator_file
 
     tensors, _ = read_generator_file(path)
     with pytest.raises(WeightsError, match="g.safetensors does not fit SRResNet.*missing"):

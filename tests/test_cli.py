@@ -52,8 +52,8 @@ def test_unknown_weights_name_is_one_line(capsys, photo):
 
 
 def test_weights_of_another_architecture(capsys, tmp_path, photo):
-    from safetensors.torch import save_file
     import torch
+    from safetensors.torch import save_file
 
     other = tmp_path / "other.safetensors"
     save_file({"features.0.weight": torch.zeros(4, 3, 3, 3)}, other)

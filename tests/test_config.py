@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from srgan_lite.config import TrainConfig, make_config
 from srgan_lite.errors import ConfigError
+from srgan_lite.training.config import TrainConfig, make_config
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 

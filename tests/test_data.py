@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader
 
-from srgan_lite.data import (
+from srgan_lite.data.crops import (
     EvalImages,
     HRCropDataset,
     PairedDataset,
@@ -17,8 +17,8 @@ from srgan_lite.data import (
     load_eval_images,
     read_image,
 )
+from srgan_lite.data.imresize import bicubic_degrade
 from srgan_lite.errors import ConfigError, DatasetError, ImageReadError
-from srgan_lite.imresize import bicubic_degrade
 
 GRAY = np.arange(0, 240, 10, dtype=np.uint8).reshape(4, 6)
 
@@ -225,8 +225,8 @@ def test_extract_subimages(tmp_path, make_image):
 
 def test_training_lr_equals_degrade_whole_image_then_crop():
     """Issue 17: each LR crop is what the benchmark degradation of the whole image gives there, borders included."""
-    from srgan_lite.data import degraded_crop
-    from srgan_lite.imresize import bicubic_degrade
+    from srgan_lite.data.crops import degraded_crop
+    from srgan_lite.data.imresize import bicubic_degrade
 
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, (100, 132, 3), dtype=np.uint8)  # noise: every pixel matters to the kernel
@@ -242,7 +242,7 @@ def test_training_lr_equals_degrade_whole_image_then_crop():
 
 
 def test_dataset_pairs_match_whole_image_degradation_under_augmentation():
-    from srgan_lite.imresize import bicubic_degrade
+    from srgan_lite.data.imresize import bicubic_degrade
 
     rng = np.random.default_rng(1)
     image = rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)

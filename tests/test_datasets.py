@@ -4,18 +4,27 @@ import fnmatch
 import hashlib
 import io
 import tarfile
-import tomllib
 import urllib.error
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 from PIL import Image
 
-from srgan_lite import datasets
-from srgan_lite.datasets import (SHIPPED, data_root, download, is_shipped, list_datasets, resolve_dataset, sha256_file,
-                                 shipped_folder, skimage_photos)
+from srgan_lite.data import datasets
+from srgan_lite.data.datasets import (
+    SHIPPED,
+    data_root,
+    download,
+    is_shipped,
+    list_datasets,
+    resolve_dataset,
+    sha256_file,
+    shipped_folder,
+    skimage_photos,
+)
 from srgan_lite.errors import DatasetError
 
 
@@ -76,7 +85,7 @@ def test_shipped_sets_match_their_sha256sums(name, n_images):
 
 
 def test_shipped_files_are_package_data():
-    with open(Path(datasets.__file__).parents[1] / "pyproject.toml", "rb") as f:
+    with open(Path(datasets.__file__).parents[2] / "pyproject.toml", "rb") as f:
         patterns = tomllib.load(f)["tool"]["setuptools"]["package-data"]["srgan_lite"]
     package = Path(datasets.__file__).parent
     for path in (package / "sets").rglob("*"):

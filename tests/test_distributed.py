@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from srgan_lite import distributed as ddp
-from srgan_lite.checkpoint import load_checkpoint
+from srgan_lite.models.checkpoint import load_checkpoint
+from srgan_lite.training import distributed as ddp
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["model.num_blocks=2", "model.channels=16", "data.patch_size=32", "data.batch_size=4", "data.val=null",
@@ -49,8 +49,8 @@ def test_two_processes_at_batch_2_train_what_one_process_trains_at_batch_4(tmp_p
     extra = ["data.shift_jitter=4"]
     one = _cli_train(tmp_path / "one", 3, extra, stage="srgan")
     two = _cli_train(tmp_path / "two", 3, extra, processes=2, port=29518, stage="srgan")
-    from srgan_lite.config import make_config
-    from srgan_lite.train import Trainer
+    from srgan_lite.training.config import make_config
+    from srgan_lite.training.loop import Trainer
 
     before = Trainer(make_config("quick", "srgan", [*TINY, *extra, "run.steps=3"]), tmp_path / "before")
     initial = {"generator": before.generator.state_dict(), "discriminator": before.discriminator.state_dict()}
@@ -136,14 +136,15 @@ def test_sync_bn_auto_is_on_for_several_processes_only():
 
 
 def test_rank_0_downloads_while_the_others_wait_then_resolve_without_downloading(monkeypatch):
-    from srgan_lite import datasets, train_setup
-    from srgan_lite.config import make_config
+    from srgan_lite.data import datasets
+    from srgan_lite.training import setup as train_setup
+    from srgan_lite.training.config import make_config
 
     events = []
     monkeypatch.setattr(ddp, "barrier", lambda info: events.append(("barrier", info.rank)))
     monkeypatch.setattr(datasets, "resolve_dataset", lambda name, data_dir, download: events.append((name, download)) or ROOT)
-    monkeypatch.setattr("srgan_lite.data.list_images", lambda folder: [folder / "x.png"])
-    monkeypatch.setattr("srgan_lite.data.load_eval_images", lambda folder: [])
+    monkeypatch.setattr("srgan_lite.data.crops.list_images", lambda folder: [folder / "x.png"])
+    monkeypatch.setattr("srgan_lite.data.crops.load_eval_images", lambda folder: [])
     config = make_config("quick", "srresnet", ["data.train=Set5,Set14", "data.val=BSD100"])
     for rank in (0, 1):
         events.clear()

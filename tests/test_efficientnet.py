@@ -5,9 +5,9 @@ import skimage.data
 import torch
 from PIL import Image
 
-from srgan_lite.convert import image_to_tensor, unit_to_signed
-from srgan_lite.efficientnet import STAGES, TAPS, EfficientNetLite0, default_weights_path
+from srgan_lite.data.convert import image_to_tensor, unit_to_signed
 from srgan_lite.errors import WeightsError
+from srgan_lite.losses.efficientnet import STAGES, TAPS, EfficientNetLite0, default_weights_path
 
 
 def _imagenet_input(image: np.ndarray) -> torch.Tensor:

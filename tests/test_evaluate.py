@@ -8,10 +8,10 @@ import torch
 from PIL import Image
 from torch import nn
 
-import srgan_lite.weights
+import srgan_lite.models.pretrained
 from srgan_lite.errors import ConfigError
-from srgan_lite.evaluate import PROTOCOL, EvalResult, evaluate, format_results
-from srgan_lite.generator import srresnet
+from srgan_lite.evaluation.protocol import PROTOCOL, EvalResult, evaluate, format_results
+from srgan_lite.models.srresnet import srresnet
 
 
 class NearestGenerator(nn.Module):
@@ -84,7 +84,7 @@ def test_registered_names_go_through_load_pretrained(monkeypatch, images):
         calls.append(name)
         return NearestGenerator()
 
-    monkeypatch.setattr(srgan_lite.weights, "load_pretrained", fake_load)
+    monkeypatch.setattr(srgan_lite.models.pretrained, "load_pretrained", fake_load)
     result = evaluate("srresnet_x4", images, device="cpu")
     assert calls == ["srresnet_x4"] and result.model == "srresnet_x4"
 

@@ -66,7 +66,7 @@ def test_config_round_trip():
 def test_docstrings_name_every_default_that_is_not_the_papers():
     from dataclasses import fields
 
-    from srgan_lite.generator import PAPER_CONFIG
+    from srgan_lite.models.srresnet import PAPER_CONFIG
 
     differing = [f.name for f in fields(GeneratorConfig) if getattr(GeneratorConfig(), f.name) != getattr(PAPER_CONFIG, f.name)]
     assert differing == ["icnr"]

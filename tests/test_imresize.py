@@ -4,8 +4,7 @@ import pytest
 import torch
 from PIL import Image
 
-from srgan_lite.errors import ConfigError
-from srgan_lite.imresize import (
+from srgan_lite.data.imresize import (
     _plan,
     bicubic_degrade,
     cubic,
@@ -16,6 +15,7 @@ from srgan_lite.imresize import (
     torch_resize,
     weight_matrix,
 )
+from srgan_lite.errors import ConfigError
 
 
 def test_cubic_kernel_values():

@@ -6,8 +6,8 @@ import torch.nn.functional as F
 
 from srgan_lite import srresnet
 from srgan_lite.errors import ConfigError, WeightsError
-from srgan_lite.metrics import radial_power_spectrum, spectral_energy_ratio
-from srgan_lite.weights import interpolate_weights
+from srgan_lite.evaluation.metrics import radial_power_spectrum, spectral_energy_ratio
+from srgan_lite.models.pretrained import interpolate_weights
 
 
 def _trained_like(seed: int, batches: int):

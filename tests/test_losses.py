@@ -5,15 +5,9 @@ import torch
 
 from srgan_lite import Discriminator, srresnet
 from srgan_lite.errors import ConfigError
-from srgan_lite.losses import (
-    VGG_RESCALE,
-    PerceptualLoss,
-    VGGContentLoss,
-    calibrate_rescale,
-    discriminator_loss,
-    generator_adversarial_loss,
-    pixel_mse,
-)
+from srgan_lite.losses.adversarial import discriminator_loss, generator_adversarial_loss
+from srgan_lite.losses.content import VGG_RESCALE, VGGContentLoss, calibrate_rescale, pixel_mse
+from srgan_lite.losses.perceptual import PerceptualLoss
 
 
 @pytest.fixture(scope="module")

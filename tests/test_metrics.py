@@ -7,7 +7,7 @@ import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from srgan_lite.errors import ConfigError
-from srgan_lite.metrics import psnr, psnr_image, psnr_ssim, rgb_to_y, ssim, ssim_image
+from srgan_lite.evaluation.metrics import psnr, psnr_image, psnr_ssim, rgb_to_y, ssim, ssim_image
 
 
 def _pair(make_image, h=48, w=56, seed=0):

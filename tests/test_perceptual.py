@@ -5,13 +5,20 @@ import numpy as np
 import pytest
 import torch
 
-from srgan_lite.config import make_config
-from srgan_lite.distributed import Dist
 from srgan_lite.errors import ConfigError
-from srgan_lite.losses import (LITE0_NORM_TAPS, LITE0_TAP, FeatureContentLoss, NormalizedFeatureLoss, calibrate_rescale,
-                               content_loss, subpixel_phase_loss, subpixel_phase_pattern, without_phase_pattern)
-from srgan_lite.perceptual import DISTANCE_TAPS, feature_distance, grid_score
-from srgan_lite.train import Trainer
+from srgan_lite.evaluation.perceptual import DISTANCE_TAPS, feature_distance, grid_score
+from srgan_lite.losses.content import (
+    LITE0_NORM_TAPS,
+    LITE0_TAP,
+    FeatureContentLoss,
+    NormalizedFeatureLoss,
+    calibrate_rescale,
+    content_loss,
+)
+from srgan_lite.losses.phase import subpixel_phase_loss, subpixel_phase_pattern, without_phase_pattern
+from srgan_lite.training.config import make_config
+from srgan_lite.training.distributed import Dist
+from srgan_lite.training.loop import Trainer
 
 
 def _smooth_image(seed: int = 0, size: int = 96) -> torch.Tensor:

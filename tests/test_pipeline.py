@@ -1,14 +1,14 @@
-"""The device pipeline yields the loader's training pairs bit for bit (srgan_lite.pipeline)."""
+"""The device pipeline yields the loader's training pairs bit for bit (srgan_lite.data.device_crops)."""
 import numpy as np
 import pytest
 import torch
 
-from srgan_lite import distributed as ddp
-from srgan_lite.data import DEGRADE_MARGIN, HRCropDataset
+from srgan_lite.data.crops import DEGRADE_MARGIN, HRCropDataset
+from srgan_lite.data.device_crops import DeviceCropStream
+from srgan_lite.data.imresize import bicubic_degrade, modcrop, weight_matrix
 from srgan_lite.errors import ConfigError
-from srgan_lite.imresize import bicubic_degrade, modcrop, weight_matrix
-from srgan_lite.pipeline import DeviceCropStream
-from srgan_lite.train import PositionStream, StepSampler
+from srgan_lite.training import distributed as ddp
+from srgan_lite.training.loop import PositionStream, StepSampler
 
 
 @pytest.fixture
@@ -113,8 +113,8 @@ def test_cuda_stream_equals_the_cpu_stream(images):
 
 
 def test_a_resumed_device_pipeline_run_matches_an_uninterrupted_loader_run(tmp_path, images):
-    from srgan_lite.config import make_config
-    from srgan_lite.train import train
+    from srgan_lite.training.config import make_config
+    from srgan_lite.training.loop import train
 
     tiny = ["model.num_blocks=2", "model.channels=16", "data.patch_size=32", "data.batch_size=4", "data.val=null",
             "run.device=cpu", "run.progress=false", "run.log_every=1", "run.amp=off", "run.steps=6", "run.val_every=0"]

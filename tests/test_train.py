@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from srgan_lite import losses
-from srgan_lite.checkpoint import load_checkpoint, load_generator
-from srgan_lite.config import make_config
 from srgan_lite.errors import CheckpointError, ConfigError, TrainingDiverged
-from srgan_lite.train import PositionStream, Trainer, lr_factor, train
+from srgan_lite.losses import perceptual as perceptual_loss
+from srgan_lite.models.checkpoint import load_checkpoint, load_generator
+from srgan_lite.training.config import make_config
+from srgan_lite.training.loop import PositionStream, Trainer, lr_factor, train
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["model.num_blocks=2", "model.channels=16", "data.patch_size=32", "data.batch_size=4", "data.val=null",
@@ -151,7 +151,7 @@ def test_srgan_with_vgg54(tmp_path, images, vgg_file):
 
 
 def test_srgan_with_lite0(tmp_path, images):
-    from srgan_lite.efficientnet import EfficientNetLite0
+    from srgan_lite.losses.efficientnet import EfficientNetLite0
 
     config = tiny_config("srgan", 2, "loss.content=lite0", "loss.pixel_weight=1")
     trainer = Trainer(config, tmp_path / "lite0", train_images=images)
@@ -166,8 +166,8 @@ def test_srgan_with_lite0(tmp_path, images):
 
 def test_srgan_recipe_of_srgan_x4_trains_the_body_only(tmp_path, images):
     """lite0_norm, windowed phase loss, phase-free content, frozen upsampler: the options srgan_x4 was trained with."""
-    from srgan_lite.losses import NormalizedFeatureLoss
-    from srgan_lite.checkpoint import save_generator
+    from srgan_lite.losses.content import NormalizedFeatureLoss
+    from srgan_lite.models.checkpoint import save_generator
 
     start = tmp_path / "start.safetensors"
     save_generator(Trainer(tiny_config("srgan", 1), tmp_path / "init", train_images=images).generator, start)
@@ -223,14 +223,14 @@ def test_sigkill_then_resume_ends_where_an_uninterrupted_run_ends(tmp_path):
 
 
 def test_nan_stops_cleanly_and_keeps_last_good_checkpoint(tmp_path, images, monkeypatch):
-    real_mse, calls = losses.pixel_mse, {"n": 0}
+    real_mse, calls = perceptual_loss.pixel_mse, {"n": 0}
 
     def poisoned(sr, hr):
         calls["n"] += 1
         value = real_mse(sr, hr)
         return value * float("nan") if calls["n"] == 5 else value
 
-    monkeypatch.setattr(losses, "pixel_mse", poisoned)
+    monkeypatch.setattr(perceptual_loss, "pixel_mse", poisoned)  # the name PerceptualLoss calls
     with pytest.raises(TrainingDiverged, match="step 5.*step_00000004.pt"):
         train(tiny_config("srresnet", 8, "run.ckpt_every=2"), tmp_path / "nan", train_images=images)
     assert sorted(p.name for p in (tmp_path / "nan" / "checkpoints").iterdir())[-1] == "step_00000004.pt"
@@ -276,7 +276,7 @@ def test_device_pipeline_trains_exactly_as_the_loader(tmp_path, images):
 
 
 def test_data_stream_is_a_function_of_position(images):
-    from srgan_lite.data import HRCropDataset
+    from srgan_lite.data.crops import HRCropDataset
 
     stream = PositionStream(HRCropDataset(images, patch_size=32, scale=4), seed=3)
     a, b = stream[7], stream[7]

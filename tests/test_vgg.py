@@ -6,7 +6,7 @@ from torchvision.models import VGG19_Weights
 from torchvision.models.vgg import cfgs, make_layers
 
 from srgan_lite.errors import WeightsError
-from srgan_lite.vgg import VGG19_LAYERS, VGGFeatures
+from srgan_lite.losses.vgg import VGG19_LAYERS, VGGFeatures
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@ import json
 import pytest
 import torch
 
-from srgan_lite import save_generator, srresnet, weights
+from srgan_lite import save_generator, srresnet
 from srgan_lite.errors import WeightsError
+from srgan_lite.models import pretrained as weights
 from srgan_lite.utils import sha256_file
 
 

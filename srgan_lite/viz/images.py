@@ -4,8 +4,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ._common import ZOOM_COLOR, grey_kwargs, to_display
 
 if TYPE_CHECKING:

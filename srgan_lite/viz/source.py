@@ -34,7 +34,7 @@ class Source:
 
 
 def _resolve(dotted: str) -> Any:
-    """``"losses.PerceptualLoss.forward"`` -> the object, importing ``srgan_lite.losses``."""
+    """``"losses.PerceptualLoss.forward"`` -> the object, importing ``srgan_lite.losses.content``."""
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
         try:

@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from .config_checks import STAGES, merge, validate
-from .errors import ConfigError
-from .generator import GeneratorConfig
+from ..errors import ConfigError
+from ..models.srresnet import GeneratorConfig
+from .checks import STAGES, merge, validate
 
 PROFILES = ("quick", "paper")
 
@@ -45,7 +45,7 @@ class DataConfig:
             ``patch_size`` window at a random offset, so the 4-pixel sub-pixel grid of G is not locked to
             the strides of D and of the feature network (0 = the paper's fixed 96x96 crops).
         pipeline: ``loader`` (DataLoader workers cut and degrade the crops on the CPU) or ``device``
-            (:class:`srgan_lite.pipeline.DeviceCropStream`: the same crops, bit for bit, cut and degraded
+            (:class:`srgan_lite.data.device_crops.DeviceCropStream`: the same crops, bit for bit, cut and degraded
             on the training device, the images held there once; for GPUs).
     """
 
@@ -145,7 +145,7 @@ class RunConfig:
         channels_last, compile: speed options (NHWC memory layout; ``torch.compile``).
         sync_bn: ``auto`` (on when more than one process trains), ``true`` or ``false``: BatchNorm in G
             and D normalises with the statistics of the whole global batch, not of each process's slice
-            (:class:`srgan_lite.distributed.SyncBatchNorm2d`; one process: no effect).
+            (:class:`srgan_lite.training.distributed.SyncBatchNorm2d`; one process: no effect).
         seed: seeds model initialisation and the data stream; a resumed run repeats it exactly.
         log_every, val_every, ckpt_every: intervals in steps (0 = never, except at the end).
         keep_checkpoints: keep the last K checkpoints.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 #: (out_channels, stride) of the eight conv layers, read off the paper's Fig. 4.
 PAPER_LAYERS: tuple[tuple[int, int], ...] = (

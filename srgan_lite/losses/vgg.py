@@ -21,7 +21,7 @@ from torch import Tensor, nn
 from torchvision.models import VGG19_Weights
 from torchvision.models.vgg import cfgs, make_layers
 
-from .errors import WeightsError
+from ..errors import ConfigError, WeightsError
 
 #: torchvision ``vgg19().features`` index of the ReLU that ends each tap (after activation).
 VGG19_LAYERS: dict[str, int] = {
@@ -130,3 +130,25 @@ class VGGFeatures(nn.Module):
             if index in self.taps:
                 out[self.taps[index]] = x
         return out
+
+
+def vgg_conv_and_relu(vgg: VGGFeatures, x: Tensor, layer: str = "relu5_4") -> tuple[Tensor, Tensor]:
+    """VGG19 features of ``x`` (in [-1, 1]) just before and just after the ReLU that ends ``layer``.
+
+    ESRGAN (Sec. 3.3) computes its perceptual loss on the *pre-activation* maps (``conv5_4``),
+    because after the ReLU the deep maps are sparse and lose information. ``vgg`` must tap
+    ``layer`` (or a deeper layer), e.g. ``VGGFeatures(("relu5_4",))``.
+    """
+    index = VGG19_LAYERS[layer]
+    if len(vgg.features) <= index:
+        raise ConfigError(f"this VGGFeatures stops before {layer}: build it with layers=({layer!r},)")
+    captured: dict[str, Tensor] = {}
+    # torchvision's ReLUs work in place: copy the conv output before the ReLU overwrites it
+    hook = vgg.features[index - 1].register_forward_hook(lambda m, i, o: captured.__setitem__("conv", o.clone()))
+    try:
+        x = ((x + 1.0) * 0.5 - vgg.mean) / vgg.std
+        for layer_module in vgg.features[: index + 1]:
+            x = layer_module(x)
+    finally:
+        hook.remove()
+    return captured["conv"], x

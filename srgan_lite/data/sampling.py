@@ -2,7 +2,7 @@
 
 This is what makes an interrupted run resume exactly (Ledig et al. 2017, Sec. 3.2: "16 random 96x96 HR sub
 images of distinct training images" per mini-batch), whatever the number of worker processes or ranks.
-Both the DataLoader path (:mod:`srgan_lite.train`) and the device path (:mod:`srgan_lite.pipeline`) read it.
+Both the DataLoader path (:mod:`srgan_lite.training.loop`) and the device path (:mod:`srgan_lite.data.device_crops`) read it.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Iterator
 import torch
 from torch.utils.data import Dataset, Sampler
 
-from . import distributed as ddp
+from ..training import distributed as ddp
 
 
 class PositionStream(Dataset):

@@ -1,9 +1,9 @@
 """Benchmark evaluation: the paper's Table 2 protocol (Ledig et al. 2017, Sec. 3.1 and 3.2).
 
 For every HR image of a set: mod-crop to the scale, make the LR with MATLAB-style bicubic
-(:func:`srgan_lite.imresize.bicubic_degrade`, bit-exact with the benchmark LR files), super-resolve
+(:func:`srgan_lite.data.imresize.bicubic_degrade`, bit-exact with the benchmark LR files), super-resolve
 (nearest, bicubic, or a generator), round to uint8, then PSNR and SSIM on Y with ``scale`` px
-shaved (:mod:`srgan_lite.metrics`). Bicubic gives 28.43 dB / 0.8111 on Set5 and 26.00 dB / 0.7029 on Set14 with this code (the literature:
+shaved (:mod:`srgan_lite.evaluation.metrics`). Bicubic gives 28.43 dB / 0.8111 on Set5 and 26.00 dB / 0.7029 on Set14 with this code (the literature:
 28.42 / 0.8104 and 26.00 / 0.7027; see ``tests/test_evaluate.py``).
 """
 from __future__ import annotations
@@ -21,13 +21,13 @@ import torch
 from PIL import Image
 from torch import nn
 
-from .convert import image_to_tensor, signed_to_unit, tensor_to_image
-from .data import EvalImages
-from .datasets import canonical_name, resolve_dataset, skimage_photos
-from .errors import ConfigError
-from .imresize import bicubic_degrade, imresize_uint8, modcrop
+from ..data.convert import image_to_tensor, signed_to_unit, tensor_to_image
+from ..data.crops import EvalImages
+from ..data.datasets import canonical_name, resolve_dataset, skimage_photos
+from ..data.imresize import bicubic_degrade, imresize_uint8, modcrop
+from ..errors import ConfigError
+from ..utils import grey_to_rgb, pick_device
 from .metrics import psnr_ssim
-from .utils import grey_to_rgb, pick_device
 
 
 def protocol_text(scale: int = 4) -> str:
@@ -75,7 +75,7 @@ def _model(model, device: torch.device, scale: int) -> tuple[str, nn.Module | st
     if isinstance(model, str) and model in BASELINES:
         return model, model
     if isinstance(model, (str, os.PathLike)):
-        from .weights import load_pretrained
+        from ..models.pretrained import load_pretrained
 
         name, model = Path(str(model)).stem if os.sep in str(model) else str(model), load_pretrained(model, device=device)
     elif isinstance(model, nn.Module):
@@ -118,12 +118,12 @@ def evaluate(
             registered weights name or ``.safetensors`` file, or a generator (LR [0, 1] -> [-1, 1]).
         dataset: a registered name (``Set5``, ``Set14``, ``BSD100``, ``Urban100``, ``skimage``, ...),
             a folder of HR images, or a list of (name, HR uint8 array); (H, W) arrays count as gray.
-        data_dir: dataset root, see :func:`srgan_lite.datasets.data_root`.
+        data_dir: dataset root, see :func:`srgan_lite.data.datasets.data_root`.
         scale: the upscaling factor; also the border shaved before scoring.
         device: ``"auto"`` (CUDA if available), ``"cpu"``, ``"cuda"``, ...
         save_images: folder to write the SR images to (``<name>.png``).
         download: fetch a registered set that is not on disk.
-        perceptual: also measure what PSNR misses (:mod:`srgan_lite.perceptual`): the uncalibrated
+        perceptual: also measure what PSNR misses (:mod:`srgan_lite.evaluation.perceptual`): the uncalibrated
             LPIPS-style feature distance (mean), the high-frequency power ratio SR/HR (mean) and the grid
             score (geometric mean over images; 1 = as much 4-/2-pixel grid as HR).
     """
@@ -178,7 +178,7 @@ def _geometric_mean(values: list[float]) -> float | None:
 
 
 def _perceptual_scores(sr: torch.Tensor, hr: torch.Tensor, scale: int, gray: bool) -> dict[str, float]:
-    from .convert import quantize
+    from ..data.convert import quantize
     from .metrics import spectral_energy_ratio
     from .perceptual import feature_distance, grid_score
 

@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .errors import ConfigError
-from .utils import grey_to_rgb
+from ..errors import ConfigError
+from ..utils import grey_to_rgb
 
 #: MATLAB rgb2ycbcr's Y row for RGB in [0, 1] -> Y in [16, 235].
 Y_COEFFS = (65.481, 128.553, 24.966)

@@ -20,8 +20,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import nn
 
-from .errors import CheckpointError, WeightsError
-from .generator import GeneratorConfig, SRResNet
+from ..errors import CheckpointError, WeightsError
+from .srresnet import GeneratorConfig, SRResNet
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -16,10 +16,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..errors import CheckpointError
+from ..models.checkpoint import load_checkpoint, save_checkpoint
 from . import distributed as ddp
-from .checkpoint import load_checkpoint, save_checkpoint
-from .errors import CheckpointError
-from .train_log import read_history
+from .log import read_history
 
 #: Fields a checkpoint's networks were built from: resuming with other values cannot load its weights.
 ARCHITECTURE_FIELDS = ("run.stage", "model.scale", "model.num_blocks", "model.channels", "model.batch_norm",

@@ -5,12 +5,12 @@ measures describe what it cannot see; none is a mean opinion score, and each is 
 caveat:
 
 * :func:`feature_distance` -- LPIPS-style (Zhang et al. 2018) but **uncalibrated**: the unit-normalised
-  feature maps of an ImageNet network (EfficientNet-Lite0, :mod:`srgan_lite.efficientnet`) at five
+  feature maps of an ImageNet network (EfficientNet-Lite0, :mod:`srgan_lite.losses.efficientnet`) at five
   depths, squared differences averaged over space and summed with equal weights, where LPIPS learns
   the weights from human judgements. Lower = closer to HR in "what the image shows". The SRGAN of this
   project is trained with a loss on the same network, so on our own models it is not independent
   evidence; the two network-free measures are.
-* :func:`srgan_lite.metrics.spectral_energy_ratio` -- power above the LR Nyquist frequency, SR / HR.
+* :func:`srgan_lite.evaluation.metrics.spectral_energy_ratio` -- power above the LR Nyquist frequency, SR / HR.
 * :func:`grid_score` -- power at the 4- and 2-pixel periods (the PixelShuffle grid of a x4 generator,
   and the checkerboard of a strided discriminator's gradients) relative to neighbouring frequencies,
   SR against HR. 1 = no more grid than the ground truth; 10 = ten times more.
@@ -22,9 +22,9 @@ from functools import lru_cache
 import torch
 from torch import Tensor
 
-from .convert import unit_to_signed
-from .errors import ConfigError
-from .losses import normalized_feature_distance
+from ..data.convert import unit_to_signed
+from ..errors import ConfigError
+from ..losses.content import normalized_feature_distance
 from .metrics import _prepare, _windowed_power
 
 #: After-activation EfficientNet-Lite0 taps at strides 2, 4, 8, 16 and 32 (one per resolution).
@@ -35,7 +35,7 @@ GRID_PERIOD = 4
 
 @lru_cache(maxsize=1)
 def _distance_network():
-    from .efficientnet import EfficientNetLite0
+    from ..losses.efficientnet import EfficientNetLite0
 
     return EfficientNetLite0(DISTANCE_TAPS)
 
@@ -86,7 +86,7 @@ def grid_score(sr: Tensor, hr: Tensor, *, shave: int = 0, full_range: bool = Fal
     texture is smooth across them. The 15 ratios are summed for SR and for HR.
 
     Args:
-        sr, hr: float (N, 3, H, W) in [0, 1] (quantised to uint8 levels as in :func:`srgan_lite.metrics.psnr`).
+        sr, hr: float (N, 3, H, W) in [0, 1] (quantised to uint8 levels as in :func:`srgan_lite.evaluation.metrics.psnr`).
     """
     a, b = _prepare(sr, hr, shave, True, full_range)
     if min(a.shape[-2:]) < 16 * GRID_PERIOD:

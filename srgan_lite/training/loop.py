@@ -24,15 +24,15 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
+from ..data.sampling import PositionStream, StepSampler  # noqa: F401  (re-exported: the book imports them from here)
+from ..errors import TrainingDiverged
+from .. import losses
+from ..models.checkpoint import save_generator
 from . import distributed as ddp
-from . import losses
-from . import train_setup as setup
-from . import train_state
-from .checkpoint import save_generator
+from . import setup
+from . import state as train_state
 from .config import TrainConfig
-from .errors import TrainingDiverged
-from .stream import PositionStream, StepSampler  # noqa: F401  (re-exported: the book imports them from here)
-from .train_log import HISTORY_FIELDS, LossWindow, RunLog, save_sample_grid
+from .log import HISTORY_FIELDS, LossWindow, RunLog, save_sample_grid
 
 __all__ = ["HISTORY_FIELDS", "PositionStream", "StepSampler", "TrainResult", "Trainer", "lr_factor", "train"]
 
@@ -229,7 +229,7 @@ class Trainer:
         if not self.val_images or not self.info.is_main:
             ddp.barrier(self.info)
             return {}
-        from .evaluate import evaluate
+        from ..evaluation.protocol import evaluate
 
         scale = self.config.model.scale
         result = evaluate(self.generator, self.val_images, scale=scale, device=self.device)
@@ -248,7 +248,7 @@ def train(config: TrainConfig, out: str | Path, *, resume: bool = False, train_i
     """Train per ``config`` into the run folder ``out``; returns the history and output paths.
 
     Args:
-        config: from :func:`srgan_lite.config.make_config`.
+        config: from :func:`srgan_lite.training.config.make_config`.
         out: run folder (``config.yaml``, ``history.csv``, ``checkpoints/``, ``generator.safetensors``).
         resume: continue from the newest checkpoint in ``out``.
         train_images, val_images: override the configured data with in-memory images

@@ -1,7 +1,7 @@
 """Training pairs cut and degraded on the device: the loader's exact crop stream, without DataLoader workers.
 
 The paper trains on random 96x96 HR crops and their bicubic x4 LR (Ledig et al. 2017, Sec. 3.2).
-:class:`srgan_lite.data.HRCropDataset` makes them on the CPU, one crop at a time; a GPU step is far
+:class:`srgan_lite.data.crops.HRCropDataset` makes them on the CPU, one crop at a time; a GPU step is far
 faster than that. :class:`DeviceCropStream` yields *the same* pairs, bit for bit, for the same
 (seed, sample position), so a run can switch pipelines and still resume exactly:
 
@@ -11,19 +11,19 @@ faster than that. :class:`DeviceCropStream` yields *the same* pairs, bit for bit
   (``tests/test_pipeline.py`` checks this), so every training window is a fixed-size
   (p + 32) x (p + 32) slice, wherever the crop lies;
 * per position, the random draws are the loader's: a CPU generator seeded as
-  :class:`srgan_lite.train.PositionStream` seeds torch, then top, left and the dihedral flags drawn as
+  :class:`srgan_lite.training.loop.PositionStream` seeds torch, then top, left and the dihedral flags drawn as
   ``HRCropDataset.__getitem__`` draws them (on the CPU: about 10 microseconds);
 * the windows of a batch are gathered with one ``take``, degraded with two batched float64 matrix
-  products (the fixed :func:`srgan_lite.imresize.weight_matrix` rows of the LR centre; rounded
+  products (the fixed :func:`srgan_lite.data.imresize.weight_matrix` rows of the LR centre; rounded
   half-up to uint8 after each pass, height first, as ``imresize_uint8`` does), and flipped by
   gathering. At x2, x4 and x8 the weights are dyadic fractions (multiples of 2^-12 at x4), so every
   float64 sum is exact and the result does not depend on the summation order of the device's BLAS.
 
 How the trainer uses it (``data.pipeline = "device"``), in place of its DataLoader::
 
-    from srgan_lite.pipeline import DeviceCropStream
+    from srgan_lite.data.device_crops import DeviceCropStream
 
-    # in Trainer.__init__ (srgan_lite.train_setup.device_stream), after
+    # in Trainer.__init__ (srgan_lite.training.setup.device_stream), after
     # self.dataset = PositionStream(HRCropDataset(...), run.seed):
     self.stream = DeviceCropStream.from_dataset(self.dataset.base, seed=run.seed, device=self.device)
 
@@ -45,13 +45,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import distributed as ddp
-from .data import DEGRADE_MARGIN, HRCropDataset, ImagesSpec
-from .errors import ConfigError
-from .image_io import image_size
+from ..errors import ConfigError
+from ..training import distributed as ddp
+from .crops import DEGRADE_MARGIN, HRCropDataset, ImagesSpec
 from .imresize import modcrop, weight_matrix
-from .stream import PositionStream
-
+from .io import image_size
+from .sampling import PositionStream
 
 #: Fraction of the device's free memory that the images may take when ``max_bytes`` is not given.
 DEFAULT_MEMORY_FRACTION = 0.5
@@ -117,7 +116,7 @@ class DeviceCropStream:
         return stream
 
     def _setup(self, dataset: HRCropDataset, seed: int, device: torch.device, max_bytes: int | None) -> None:
-        from .inference import free_memory  # lazy: inference is not needed to import this module
+        from ..inference import free_memory  # lazy: inference is not needed to import this module
 
         self.patch_size, self.scale, self.augment = dataset.patch_size, dataset.scale, dataset.augment
         self.hr_range, self.device, self.margin = dataset.hr_range, device, DEGRADE_MARGIN

@@ -2,12 +2,12 @@
 
 The paper trains on 96x96 HR crops ("16 random 96x96 HR sub images of distinct training images"
 per mini-batch) whose LR counterparts come from bicubic downsampling by r = 4. Here the LR crop
-is exactly what the benchmark degradation (:func:`srgan_lite.imresize.bicubic_degrade`) of the
+is exactly what the benchmark degradation (:func:`srgan_lite.data.imresize.bicubic_degrade`) of the
 *whole* image gives at that place: the HR crop is degraded together with a margin of
 :data:`DEGRADE_MARGIN` pixels (more than the antialiased kernel's reach, 8 HR pixels at x4), and
 the LR centre is cut out. Degrading the bare crop instead would change its outer ring of LR
 pixels, which then see replicated crop borders instead of the image around them. Every image file, whatever its mode, is read as RGB ``uint8`` (H, W, 3)
-(:mod:`srgan_lite.image_io`, whose ``read_image`` and ``list_images`` are importable from here too).
+(:mod:`srgan_lite.data.io`, whose ``read_image`` and ``list_images`` are importable from here too).
 """
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ from PIL import Image
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from ..errors import ConfigError, DatasetError, ImageReadError
+from ..utils import grey_to_rgb
 from .convert import unit_to_signed
-from .errors import ConfigError, DatasetError, ImageReadError
-from .image_io import IMAGE_SUFFIXES, image_size, list_images, read_image
 from .imresize import bicubic_degrade, modcrop
-from .utils import grey_to_rgb
+from .io import IMAGE_SUFFIXES, image_size, list_images, read_image
 
 #: HR pixels degraded around each training crop (a multiple of every scale up to 4 and 8 alike).
 DEGRADE_MARGIN = 16

@@ -9,6 +9,8 @@ References:
 """
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import Tensor, nn
 
@@ -82,3 +84,23 @@ class SubPixelUpsampler(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.act(self.shuffle(self.conv(x)))
+
+
+@torch.no_grad()
+def batchnorm_modes(model: nn.Module, lr: Tensor) -> tuple[Tensor, Tensor]:
+    """A BN network's output on ``lr`` with BatchNorm's running statistics and with ``lr``'s own.
+
+    Returns ``(running, batch)``: eval mode (the statistics accumulated in training, as at test
+    time) and train mode (mean and variance of this batch, as in a training step). Their difference
+    is the train/test discrepancy ESRGAN blames for BN artifacts. The model is left unchanged
+    (train mode would update the running statistics; they are restored).
+    """
+    state = copy.deepcopy(model.state_dict())
+    was_training = model.training
+    try:
+        running = model.eval()(lr)
+        batch = model.train()(lr)
+    finally:
+        model.load_state_dict(state)
+        model.train(was_training)
+    return running, batch

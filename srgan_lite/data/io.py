@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .errors import DatasetError, ImageReadError
-from .utils import grey_to_rgb
+from ..errors import DatasetError, ImageReadError
+from ..utils import grey_to_rgb
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 

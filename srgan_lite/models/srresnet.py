@@ -2,7 +2,7 @@
 
 Value ranges (Sec. 3.2): G takes LR images in [0, 1] and is trained against HR images in
 [-1, 1]. The last layer is a plain convolution (no tanh), so outputs can leave [-1, 1] slightly;
-:func:`srgan_lite.convert.signed_to_unit` plus clamping turns them into images.
+:func:`srgan_lite.data.convert.signed_to_unit` plus clamping turns them into images.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class GeneratorConfig:
     icnr: bool = True
 
     def __post_init__(self) -> None:
-        from .errors import ConfigError
+        from ..errors import ConfigError
 
         if self.scale not in (2, 3, 4, 8):
             raise ConfigError(f"scale={self.scale} is not supported: use 2, 3, 4 or 8")

@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .image_io import list_images
-from .errors import DatasetError
-from .utils import sha256_file
+from ..errors import DatasetError
+from ..utils import sha256_file
+from .io import list_images
 
 ENV_VAR = "SRGAN_LITE_DATA"
 _HF = "https://huggingface.co/datasets/eugenesiow/{0}/resolve/main/data/{0}_HR.tar.gz"
@@ -111,7 +111,7 @@ def shipped_folder(name: str) -> Path:
     """The HR folder of a set shipped with the package (``srgan_lite/sets/<Name>/HR``), as a file path."""
     if name not in SHIPPED:
         raise DatasetError(f"{name} is not shipped with srgan_lite (only {', '.join(SHIPPED)} are)")
-    return Path(str(importlib.resources.files(__package__) / "sets" / name / "HR"))
+    return Path(str(importlib.resources.files("srgan_lite") / "sets" / name / "HR"))
 
 
 def is_shipped(folder: str | os.PathLike) -> bool:

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .errors import WeightsError
+from ..errors import WeightsError
 
 #: The Lite0 stage table: (expand_ratio, kernel, stride, out_channels, repeats) -- EfficientNet-B0's, width 1.0.
 STAGES: tuple[tuple[int, int, int, int, int], ...] = (

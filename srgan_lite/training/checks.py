@@ -12,8 +12,8 @@ import types
 import typing
 from typing import Any
 
-from .errors import ConfigError
-from .losses import CONTENT_LOSSES
+from ..errors import ConfigError
+from ..losses.content import CONTENT_LOSSES
 
 STAGES = ("srresnet", "srgan")
 SCHEDULES = ("constant", "step", "cosine")

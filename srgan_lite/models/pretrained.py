@@ -14,12 +14,12 @@ from pathlib import Path
 
 import torch
 
+from ..errors import WeightsError
+from ..utils import sha256_file
 from .checkpoint import load_generator
-from .errors import WeightsError
-from .generator import SRResNet
-from .utils import sha256_file
+from .srresnet import SRResNet
 
-WEIGHTS_DIR = Path(__file__).parent / "weights"
+WEIGHTS_DIR = Path(__file__).parents[1] / "weights"
 DEFAULT_WEIGHTS = "srresnet_x4"
 
 
@@ -91,7 +91,7 @@ def publish(
     import shutil
 
     from .checkpoint import load_checkpoint, save_generator
-    from .generator import GeneratorConfig
+    from .srresnet import GeneratorConfig
 
     source = Path(source)
     if source.suffix == ".pt":
@@ -168,7 +168,7 @@ def interpolate_weights(model_a: SRResNet, model_b: SRResNet, alpha: float) -> S
     """
     import math
 
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     alpha = float(alpha)
     if not math.isfinite(alpha):

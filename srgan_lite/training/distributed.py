@@ -18,7 +18,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .utils import pick_device
+from ..utils import pick_device
 
 T = TypeVar("T")
 

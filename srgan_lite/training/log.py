@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .utils import grey_to_rgb
+from ..utils import grey_to_rgb
 
 #: Columns of ``history.csv`` ("lr" is the learning rate; a resumed run rewrites the file with these).
 HISTORY_FIELDS = ("step", "lr", "loss_g", "content", "pixel", "phase", "adversarial", "loss_d", "d_real", "d_fake",
@@ -85,8 +85,8 @@ def save_sample_grid(generator, image: np.ndarray, scale: int, path: Path, size:
     """``path`` (PNG): bicubic | G | HR on a centre crop of ``image``, G run in eval mode."""
     from PIL import Image
 
-    from .imresize import bicubic_degrade, imresize_uint8, modcrop
-    from .inference import super_resolve
+    from ..data.imresize import bicubic_degrade, imresize_uint8, modcrop
+    from ..inference import super_resolve
 
     hr = grey_to_rgb(modcrop(centre_crop(image, size), scale))
     lr_image = bicubic_degrade(hr, scale)

@@ -1,4 +1,4 @@
-"""Everything a :class:`srgan_lite.train.Trainer` needs before its first step.
+"""Everything a :class:`srgan_lite.training.loop.Trainer` needs before its first step.
 
 In the order the trainer calls them (the order fixes what the seeded random generators produce): join
 the process group and seed (:func:`start`); build G (from ``run.init`` if set) and, for SRGAN, D, with
@@ -17,12 +17,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import ConfigError
+from .. import losses
+from ..models.discriminator import Discriminator
+from ..models.srresnet import SRResNet
 from . import distributed as ddp
-from . import losses
 from .config import TrainConfig
-from .discriminator import Discriminator
-from .errors import ConfigError
-from .generator import SRResNet
 
 
 def start(config: TrainConfig) -> tuple[ddp.Dist, torch.device]:
@@ -62,7 +62,7 @@ def build_networks(config: TrainConfig, info: ddp.Dist, device: torch.device, *,
     fmt = memory_format(config)
     generator = SRResNet(config.model).to(device, memory_format=fmt)
     if run.init and not resume:
-        from .weights import load_pretrained
+        from ..models.pretrained import load_pretrained
 
         source = load_pretrained(run.init)
         if source.config != config.model:
@@ -119,8 +119,8 @@ def wrap_networks(config: TrainConfig, generator: nn.Module, discriminator: nn.M
 
 def training_images(config: TrainConfig, info: ddp.Dist):
     """``data.train``: ``skimage``, or dataset names / folders joined by commas -> what HRCropDataset accepts."""
-    from .data import list_images
-    from .datasets import resolve_dataset, skimage_photos
+    from ..data.crops import list_images
+    from ..data.datasets import resolve_dataset, skimage_photos
 
     data = config.data
     if data.train == "skimage":
@@ -134,7 +134,7 @@ def training_images(config: TrainConfig, info: ddp.Dist):
 
 def crop_dataset(config: TrainConfig, images):
     """Random HR crops (``patch_size`` + ``shift_jitter`` for SRGAN) and their degraded LR, per ``data.*``."""
-    from .data import HRCropDataset
+    from ..data.crops import HRCropDataset
 
     data = config.data
     crop = data.patch_size + (data.shift_jitter if config.run.stage == "srgan" else 0)
@@ -142,20 +142,20 @@ def crop_dataset(config: TrainConfig, images):
 
 
 def device_stream(config: TrainConfig, dataset, device: torch.device):
-    """``data.pipeline=device``: the dataset's crop stream, made on the device (:mod:`srgan_lite.pipeline`);
+    """``data.pipeline=device``: the dataset's crop stream, made on the device (:mod:`srgan_lite.data.device_crops`);
     None for ``loader`` (the trainer's DataLoader then cuts the crops)."""
     if config.data.pipeline != "device":
         return None
-    from .pipeline import DeviceCropStream
+    from ..data.device_crops import DeviceCropStream
 
     return DeviceCropStream.from_dataset(dataset.base, seed=config.run.seed, device=device)
 
 
 def validation_images(config: TrainConfig, info: ddp.Dist) -> list:
     """``data.val`` as (name, image) pairs, at most ``max_val_images``, centre-cropped to ``val_crop``."""
-    from .data import load_eval_images
-    from .datasets import resolve_dataset, skimage_photos
-    from .train_log import centre_crop
+    from ..data.crops import load_eval_images
+    from ..data.datasets import resolve_dataset, skimage_photos
+    from .log import centre_crop
 
     data = config.data
     if not data.val:

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 
 def cubic(x: np.ndarray) -> np.ndarray:

@@ -1,0 +1,29 @@
+"""What G and D minimise: content losses (Eq. 4, 5), adversarial losses (Eq. 2, 6), the perceptual loss (Eq. 3), and the frozen feature networks they use."""
+from __future__ import annotations
+
+from .adversarial import (
+    ADVERSARIAL_WEIGHT,
+    discriminator_loss,
+    generator_adversarial_loss,
+    relativistic_discriminator_loss,
+    relativistic_generator_loss,
+)
+from .content import (
+    CONTENT_LOSSES,
+    LITE0_NORM_RESCALE,
+    LITE0_NORM_TAPS,
+    LITE0_RESCALE,
+    LITE0_TAP,
+    VGG_RESCALE,
+    FeatureContentLoss,
+    NormalizedFeatureLoss,
+    VGGContentLoss,
+    calibrate_rescale,
+    content_loss,
+    normalized_feature_distance,
+    pixel_mse,
+)
+from .efficientnet import EfficientNetLite0
+from .perceptual import PerceptualLoss
+from .phase import subpixel_phase_loss, subpixel_phase_pattern, without_phase_pattern
+from .vgg import VGGFeatures, vgg_conv_and_relu
