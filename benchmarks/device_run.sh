@@ -94,7 +94,7 @@ STEPS=$("$PY" -c "print(max(2, min($MAX_TRAIN_STEPS, int(0.75 * ($TRAIN_S - $COM
 EVERY=$(( STEPS / 4 > 0 ? STEPS / 4 : 1 ))
 note "training $STEPS steps (measured $STEP_S s/step, $TRAIN_S s left for it)"
 TRAIN_START=$SECONDS
-timeout "$TRAIN_S" "$PY" -m srgan_lite.cli train --stage srresnet --profile paper --data "$DATA" --val Set5 \
+timeout "$TRAIN_S" "$PY" -m srgan_lite.cli train --stage srresnet --profile paper --data "$DATA" --val Set5 --set data.val_split=0 \
     --out "$WORK/train" --steps "$STEPS" --device "$DEVICE" "${TRAIN_ARGS[@]}" --set data.pipeline=device \
     --set run.progress=false --set run.log_every=$(( EVERY / 5 > 0 ? EVERY / 5 : 1 )) --set run.val_every="$((EVERY * 2))" \
     --set run.ckpt_every="$EVERY" --set run.keep_checkpoints=2 >"$OUT/train.log" 2>&1

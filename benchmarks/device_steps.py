@@ -2,7 +2,7 @@
 
 For every (stage, batch size, pipeline) it builds the paper profile's :class:`srgan_lite.training.loop.Trainer`
 (Ledig et al. 2017, Sec. 3.2: 96x96 HR crops, SRGAN with the VGG54 content loss), steps it directly
-(``generator_step``, then ``discriminator_step`` for SRGAN) on the batches of that pipeline, and
+(``Trainer.train_step``: G's step, then D's for SRGAN) on the batches of that pipeline, and
 writes one JSON line per configuration: seconds per step (data included), images/s, FLOPs per step
 (``torch.utils.flop_counter``, counted on one eager step, as ``benchmarks/bench_train.py`` does),
 the achieved TFLOP/s and its fraction of ``--peak-tflops`` (the H200's dense bf16 peak, 989), and
@@ -45,16 +45,14 @@ def _sync(device: torch.device) -> None:
 
 def _step(trainer: Trainer, lr_image: torch.Tensor, hr_image: torch.Tensor) -> None:
     trainer.step += 1
-    trainer.generator_step(lr_image, hr_image)
-    if trainer.gan:
-        trainer.discriminator_step()
+    trainer.train_step(lr_image, hr_image)
 
 
 def measure(stage: str, batch: int, pipeline: str, images, args) -> dict:
     total = args.warmup + args.steps + 1
-    overrides = [f"data.batch_size={batch}", f"data.patch_size={args.patch_size}", "data.val=null",
-                 f"data.workers={args.workers}", f"run.steps={total}", f"run.device={args.device}",
-                 "run.progress=false", f"data.pipeline={pipeline}", *args.set]
+    overrides = [f"data.batch_size={batch}", f"data.patch_size={args.patch_size}", "data.val=null", "data.val_split=0",
+                 f"run.steps={total}", f"run.device={args.device}", "run.progress=false", f"data.pipeline={pipeline}",
+                 *([f"data.workers={args.workers}"] if pipeline == "loader" else []), *args.set]  # the device pipeline has no workers
     if stage == "srgan" and not any(o.startswith("run.init=") for o in args.set):
         overrides.append("run.init=srresnet_x4")  # the paper's SRGAN starts from a trained SRResNet
     config = make_config("paper", stage, overrides)

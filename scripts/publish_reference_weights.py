@@ -85,9 +85,8 @@ def _extras(config: dict) -> str:
     from srgan_lite.training.config import TrainConfig
 
     default = TrainConfig().to_dict()
-    keys = [("data", "shift_jitter"), ("loss", "phase_window"), ("loss", "phase_free_content"), ("optim", "lr_d"),
-            ("optim", "freeze_generator_bn"), ("optim", "freeze_upsampler"), ("loss", "adversarial_warmup"),
-            ("optim", "grad_clip")]
+    keys = [("data", "shift_jitter"), ("optim", "lr_d"), ("optim", "freeze_generator_bn"), ("optim", "freeze_upsampler"),
+            ("optim", "grad_clip"), ("loss", "gan_type"), ("run", "ema_decay")]
     return ", ".join(f"`{section}.{key}={config[section][key]}`" for section, key in keys
                      if config.get(section, {}).get(key, default[section][key]) != default[section][key])
 

@@ -2,8 +2,8 @@
 
 Tiling cuts the LR image into ``tile x tile`` pieces, runs each with ``overlap`` extra LR pixels of
 context on every side, and keeps only the centre. When ``overlap`` covers the generator's receptive-field
-radius (:func:`receptive_radius`, 40 LR pixels for the paper's SRResNet) the result equals the untiled
-one up to float rounding. ``tile=None`` picks the tile from a memory budget (:func:`choose_tile`).
+radius (:func:`receptive_radius`: the model's own ``receptive_radius()``, 40 LR pixels for the paper's
+SRResNet, 15 per RRDB + 4 for ESRGAN's x4 RRDBNet) the result equals the untiled one up to float rounding. ``tile=None`` picks the tile from a memory budget (:func:`choose_tile`).
 
 Precision: ``"fp32"`` (exact; no TF32 in cuDNN's convolutions), ``"bf16"`` (autocast; SR images within
 a few uint8 levels of fp32), or ``"auto"``: bf16 where the hardware runs it fast, i.e. CUDA devices of
@@ -27,7 +27,8 @@ from torch import Tensor, nn
 
 from .data.convert import image_to_tensor, signed_to_unit, tensor_to_image
 from .errors import ConfigError
-from .models.srresnet import GeneratorConfig, upsampling_factors
+from .models.architectures import build_generator
+from .models.srresnet import GeneratorConfig
 
 PRECISIONS = ("fp32", "bf16", "auto")
 #: Fraction of the free memory that a default budget (``max_memory=None``) takes.
@@ -38,18 +39,23 @@ _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "tb": 10**12}
 
 
-def receptive_radius(config: GeneratorConfig) -> int:
+def _config(model: nn.Module) -> GeneratorConfig:
+    """The generator's architecture (a model without ``.config`` is taken for the paper's SRResNet x4)."""
+    return getattr(model, "config", None) or GeneratorConfig()
+
+
+def receptive_radius(model: nn.Module | GeneratorConfig) -> int:
     """Radius, in LR pixels, of the region of the input that one output pixel depends on.
 
-    head 9x9 (4) + 2 per residual block + conv3x3 after the trunk (1) + each sub-pixel conv 3x3
-    (1 pixel at its own resolution) + the final 9x9 at HR resolution (4 HR pixels).
+    The generator's own ``receptive_radius()`` (:meth:`srgan_lite.SRResNet.receptive_radius`,
+    :meth:`srgan_lite.models.RRDBNet.receptive_radius`); for a config, that of the network it describes.
     """
-    radius, factor = 4 + 2 * config.num_blocks + 1, 1
-    for r in upsampling_factors(config.scale):
-        radius += 1 / factor
-        factor *= r
-    radius += 4 / factor
-    return math.ceil(radius)
+    if isinstance(model, GeneratorConfig):
+        with torch.device("meta"):  # the layers without their weights: nothing is allocated
+            model = build_generator(model)
+    if not hasattr(model, "receptive_radius"):
+        return receptive_radius(_config(model))
+    return model.receptive_radius()
 
 
 def _run(model: nn.Module, lr: Tensor) -> Tensor:
@@ -175,9 +181,9 @@ def choose_tile(model: nn.Module, shape: tuple[int, ...], *, max_memory: int | N
     the image into equal tiles (same count, less overlap work).
     """
     device = next(model.parameters()).device
-    config: GeneratorConfig = getattr(model, "config", None) or GeneratorConfig()
+    config = _config(model)
     n, _, h, w = shape
-    overlap = receptive_radius(config) if overlap is None else overlap
+    overlap = receptive_radius(model) if overlap is None else overlap
     budget = int(DEFAULT_MEMORY_FRACTION * free_memory(device)) if max_memory is None else int(max_memory)
     per_pixel = n * activation_bytes_per_pixel(model, precision=precision)
     left = budget - n * 3 * h * w * config.scale**2 * 5  # the fp32 SR output and its uint8 copy
@@ -199,14 +205,14 @@ def upscale_tensor(model: nn.Module, lr: Tensor, *, tile: int | None = 0, overla
     """LR (N, 3, h, w) in [0, 1] -> SR (N, 3, s*h, s*w) in [0, 1] (float32, not yet quantised).
 
     Args:
-        model: an SRResNet (in eval mode; it is not changed).
+        model: a generator with a ``.config`` (SRResNet, RRDBNet; in eval mode; it is not changed).
         tile: LR tile size; 0 processes the whole image at once; None chooses it from ``max_memory``
             (:func:`choose_tile`).
         overlap: LR context pixels around each tile; default :func:`receptive_radius`.
         precision: ``fp32``, ``bf16`` or ``auto`` (see the module docstring).
         max_memory: the budget in bytes for ``tile=None``; None = half the free memory.
     """
-    config: GeneratorConfig = getattr(model, "config", None) or GeneratorConfig()
+    config = _config(model)
     precision = resolve_precision(precision, lr.device)
     if tile is None:
         tile = choose_tile(model, tuple(lr.shape), max_memory=max_memory, precision=precision, overlap=overlap)
@@ -217,7 +223,7 @@ def upscale_tensor(model: nn.Module, lr: Tensor, *, tile: int | None = 0, overla
     with _precision(lr.device, precision):
         if tile == 0 or (tile >= h and tile >= w):
             return _run(model, lr)
-        overlap = receptive_radius(config) if overlap is None else overlap
+        overlap = receptive_radius(model) if overlap is None else overlap
         if overlap < 0:
             raise ConfigError(f"--tile-overlap {overlap} must be >= 0")
         s = config.scale

@@ -15,7 +15,7 @@ from srgan_lite.errors import ConfigError
 from srgan_lite.losses import relativistic_discriminator_loss, relativistic_generator_loss, vgg_conv_and_relu
 from srgan_lite.losses.adversarial import discriminator_loss
 from srgan_lite.losses.vgg import VGGFeatures
-from srgan_lite.models import RRDB, ResidualDenseBlock, RRDBNet, batchnorm_modes
+from srgan_lite.models import ESRGAN_CONFIG, RRDB, ResidualDenseBlock, RRDBNet, batchnorm_modes
 
 
 def _sigmoid(v: float) -> float:
@@ -57,9 +57,16 @@ def test_rrdbnet_shapes_and_esrgan_size():
     assert RRDBNet(scale=2, num_blocks=1, channels=8, growth=4)(torch.rand(1, 3, 6, 5)).shape == (1, 3, 12, 10)
     with torch.device("meta"):  # ESRGAN's 23 blocks, 64 channels, growth 32: count without allocating
         esrgan = RRDBNet()
-    assert sum(p.numel() for p in esrgan.parameters()) == 16_697_987
-    with pytest.raises(ConfigError):
+    conv = lambda c_in, c_out: 9 * c_in * c_out + c_out  # noqa: E731  3x3 weights + biases
+    rdb = sum(conv(64 + 32 * k, 32 if k < 4 else 64) for k in range(5))  # ESRGAN Fig. 4: dense connections
+    # head, 23 RRDBs of 3 RDBs, trunk conv, two nearest+conv stages, HR conv, last conv (ESRGAN Sec. 3.1)
+    expected = conv(3, 64) + 23 * 3 * rdb + conv(64, 64) + 2 * conv(64, 64) + conv(64, 64) + conv(64, 3)
+    assert sum(p.numel() for p in esrgan.parameters()) == expected == 16_697_987
+    assert esrgan.config == ESRGAN_CONFIG and not any(isinstance(m, nn.BatchNorm2d) for m in esrgan.modules())
+    with pytest.raises(ConfigError, match="model.scale=3 is not supported by model.arch=rrdbnet"):
         RRDBNet(scale=3)
+    with pytest.raises(TypeError, match="not both"):
+        RRDBNet(ESRGAN_CONFIG, num_blocks=1)
 
 
 def test_relativistic_losses_match_a_hand_computation():

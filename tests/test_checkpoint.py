@@ -5,6 +5,7 @@ import torch
 
 from srgan_lite import load_checkpoint, load_generator, save_checkpoint, save_generator, srresnet
 from srgan_lite.errors import CheckpointError, WeightsError
+from srgan_lite.models import RRDBNet, SRResNet, rrdbnet
 
 
 def test_safetensors_round_trip_is_exact(tmp_path):
@@ -17,6 +18,52 @@ def test_safetensors_round_trip_is_exact(tmp_path):
         assert torch.equal(a, b), name
     x = torch.rand(1, 3, 8, 8)
     assert torch.equal(model.eval()(x), loaded(x))
+
+
+def test_rrdbnet_round_trip_rebuilds_the_arch_from_the_metadata(tmp_path):
+    from safetensors import safe_open
+
+    torch.manual_seed(0)
+    model = rrdbnet(scale=2, num_blocks=1, channels=8, growth=4)
+    path = save_generator(model, tmp_path / "rrdb.safetensors")
+    with safe_open(str(path), "pt") as f:
+        metadata = f.metadata()
+    assert metadata["architecture"] == "rrdbnet" and '"arch": "rrdbnet"' in metadata["config"]
+    loaded = load_generator(path)
+    assert isinstance(loaded, RRDBNet) and loaded.config == model.config and not loaded.training
+    x = torch.rand(1, 3, 6, 5)
+    assert torch.equal(model.eval()(x), loaded(x))
+
+
+def _resave(path, tensors, metadata):
+    from safetensors.torch import save_file
+
+    save_file(tensors, str(path), metadata=metadata)
+    return path
+
+
+def test_files_without_arch_are_srresnets_and_contradictions_are_refused(tmp_path):
+    """The shipped fp16 files predate ``arch``: their config has no such field, and is an SRResNet's."""
+    from srgan_lite.models.checkpoint import read_generator_file
+
+    torch.manual_seed(0)
+    model = srresnet(scale=2, num_blocks=1, channels=8)
+    tensors, _ = read_generator_file(save_generator(model, tmp_path / "g.safetensors"))
+    legacy = {"format": "srgan_lite", "config": '{"scale": 2, "num_blocks": 1, "channels": 8, "batch_norm": true, "icnr": true}'}
+    for name, metadata in (("old.safetensors", {**legacy, "architecture": "srresnet"}), ("older.safetensors", legacy)):
+        loaded = load_generator(_resave(tmp_path / name, tensors, metadata))
+        assert isinstance(loaded, SRResNet) and loaded.config == model.config
+    bad = _resave(tmp_path / "bad.safetensors", tensors, {"architecture": "rrdbnet", "config": '{"arch": "srresnet"}'})
+    with pytest.raises(WeightsError, match="bad.safetensors is inconsistent: .*architecture='rrdbnet'.*arch='srresnet'"):
+        load_generator(bad)
+    future = _resave(tmp_path / "future.safetensors", tensors, {"architecture": "edsr", "config": "{}"})
+    with pytest.raises(WeightsError, match="future.safetensors has a generator config this srgan_lite cannot build"):
+        load_generator(future)
+
+
+def test_saving_a_network_without_config_is_refused(tmp_path):
+    with pytest.raises(WeightsError, match=r"cannot save Conv2d to .*x.safetensors: save_generator needs"):
+        save_generator(torch.nn.Conv2d(3, 3, 3), tmp_path / "x.safetensors")
 
 
 def test_fp16_export_is_small_and_close(tmp_path):
@@ -115,6 +162,19 @@ def test_average_checkpoints_is_the_mean_of_the_generators(tmp_path):
     assert any(not torch.equal(averaged.state_dict()[n], s[n]) for s in states for n in s if s[n].is_floating_point())
 
 
+def test_average_checkpoints_of_an_rrdbnet_run(tmp_path):
+    from srgan_lite import average_checkpoints
+
+    torch.manual_seed(0)
+    models = [rrdbnet(scale=2, num_blocks=1, channels=8, growth=4) for _ in range(2)]
+    paths = [_training_checkpoint(tmp_path / f"step_{i}.pt", m, i) for i, m in enumerate(models)]
+    averaged = average_checkpoints(paths)
+    assert isinstance(averaged, RRDBNet) and averaged.config == models[0].config
+    states = [m.state_dict() for m in models]
+    for name, value in averaged.state_dict().items():
+        torch.testing.assert_close(value, (states[0][name] + states[1][name]) / 2, rtol=0, atol=1e-7)
+
+
 def test_average_checkpoints_refuses_mixed_or_missing_generators(tmp_path):
     from srgan_lite import average_checkpoints
 
@@ -122,6 +182,10 @@ def test_average_checkpoints_refuses_mixed_or_missing_generators(tmp_path):
     b = _training_checkpoint(tmp_path / "b.pt", srresnet(scale=2, num_blocks=3, channels=8), 2)
     with pytest.raises(CheckpointError, match="b.pt is of another generator"):
         average_checkpoints([a, b])
+    c = _training_checkpoint(tmp_path / "c.pt", rrdbnet(scale=2, num_blocks=2, channels=8), 3)
+    with pytest.raises(CheckpointError, match=r"c.pt is of another generator \(.*arch='rrdbnet'.*\) than .*a.pt") as error:
+        average_checkpoints([a, c])
+    assert "\n" not in str(error.value)
     no_g = save_checkpoint({"step": 1}, tmp_path / "no_g.pt")
     with pytest.raises(CheckpointError, match="no_g.pt has no 'generator'"):
         average_checkpoints([no_g])

@@ -144,7 +144,7 @@ def test_rank_0_downloads_while_the_others_wait_then_resolve_without_downloading
     monkeypatch.setattr(ddp, "barrier", lambda info: events.append(("barrier", info.rank)))
     monkeypatch.setattr(datasets, "resolve_dataset", lambda name, data_dir, download: events.append((name, download)) or ROOT)
     monkeypatch.setattr("srgan_lite.data.crops.list_images", lambda folder: [folder / "x.png"])
-    monkeypatch.setattr("srgan_lite.data.crops.load_eval_images", lambda folder: [])
+    monkeypatch.setattr("srgan_lite.data.crops.load_eval_images", lambda folder, **options: [])
     config = make_config("quick", "srresnet", ["data.train=Set5,Set14", "data.val=BSD100"])
     for rank in (0, 1):
         events.clear()

@@ -68,6 +68,22 @@ def test_mismatched_architectures_are_refused(pair, other):
         interpolate_weights(pair[0], srresnet(**other), 0.5)
 
 
+def test_rrdbnets_interpolate_and_mixing_archs_is_refused(pair):
+    from srgan_lite.models import RRDBNet, rrdbnet
+
+    torch.manual_seed(0)
+    a, b = rrdbnet(num_blocks=1, channels=8, growth=4), rrdbnet(num_blocks=1, channels=8, growth=4)
+    mixed = interpolate_weights(a, b, 0.25)
+    assert isinstance(mixed, RRDBNet) and mixed.config == a.config and not mixed.training
+    sa, sb = a.state_dict(), b.state_dict()
+    for name, value in mixed.state_dict().items():
+        torch.testing.assert_close(value, 0.75 * sa[name] + 0.25 * sb[name], rtol=0, atol=1e-7)
+    with pytest.raises(WeightsError, match=r"cannot interpolate different architectures: .*arch='srresnet'.*"
+                                           r"arch='rrdbnet'") as error:
+        interpolate_weights(pair[0], a, 0.5)
+    assert "\n" not in str(error.value)
+
+
 def test_non_finite_alpha_is_refused(pair):
     with pytest.raises(ConfigError):
         interpolate_weights(*pair, float("nan"))

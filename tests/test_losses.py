@@ -5,13 +5,21 @@ import torch
 
 from srgan_lite import Discriminator, srresnet
 from srgan_lite.errors import ConfigError
-from srgan_lite.losses.adversarial import discriminator_loss, generator_adversarial_loss
-from srgan_lite.losses.content import VGG_RESCALE, VGGContentLoss, calibrate_rescale, pixel_mse
+from srgan_lite.losses.adversarial import (
+    GAN_LOSSES,
+    discriminator_loss,
+    generator_adversarial_loss,
+    relativistic_discriminator_loss,
+    relativistic_generator_loss,
+)
+from srgan_lite.losses.content import CONTENT_LOSSES, VGG_RESCALE, VGGContentLoss, calibrate_rescale, pixel_mse
+from srgan_lite.losses.content import content_loss as build_content_loss
 from srgan_lite.losses.perceptual import PerceptualLoss
+from srgan_lite.losses.phase import subpixel_phase_loss, subpixel_phase_pattern
 
 
-@pytest.fixture(scope="module")
-def content_loss():
+@pytest.fixture(scope="module", name="content_loss")
+def vgg22_random():
     torch.manual_seed(0)
     with pytest.warns(UserWarning):
         return VGGContentLoss("vgg22", weights=None)
@@ -38,15 +46,20 @@ def test_rescale_multiplies_the_loss_by_its_square_and_is_on_by_default(content_
     assert values[VGG_RESCALE] == pytest.approx(values[1.0] / 12.75**2, rel=1e-5)  # "approximately 0.006" x
 
 
-def test_calibrated_rescale_puts_the_feature_loss_on_the_scale_of_the_mse(content_loss):
+def test_a_rescale_calibrated_on_one_image_carries_to_another(content_loss):
+    """c is fitted on one pair; what it claims (feature loss ~ pixel MSE) must hold on an unseen pair with the same
+    kind of error, and c must not depend on the rescale the loss had before (the fit sets it aside)."""
     torch.manual_seed(3)
-    hr = torch.rand(2, 3, 32, 32) * 2 - 1
-    sr = (hr + 0.2 * torch.randn_like(hr)).clamp(-1, 1)
-    c = calibrate_rescale(content_loss, sr, hr)
+    hr, other = torch.rand(2, 2, 3, 32, 32) * 2 - 1
+    noisy = lambda x: (x + 0.2 * torch.randn_like(x)).clamp(-1, 1)  # noqa: E731
+    c = calibrate_rescale(content_loss, noisy(hr), hr)
     assert content_loss.rescale == VGG_RESCALE  # calibration leaves the loss as it was
-    content_loss.rescale = c
+    content_loss.rescale = 0.5
     try:
-        assert content_loss(sr, hr).item() == pytest.approx(pixel_mse(sr, hr).item(), rel=1e-4)
+        assert calibrate_rescale(content_loss, noisy(hr), hr) == pytest.approx(c, rel=0.05)
+        content_loss.rescale = c
+        sr = noisy(other)
+        assert content_loss(sr, other).item() == pytest.approx(pixel_mse(sr, other).item(), rel=0.25)
     finally:
         content_loss.rescale = VGG_RESCALE
 
@@ -85,3 +98,60 @@ def test_perceptual_loss_is_eq3():
     assert set(parts) == {"content", "adversarial"}
     with pytest.raises(ConfigError, match="content loss"):
         PerceptualLoss("vgg99")
+
+
+def test_the_gan_losses_are_registered_by_name():
+    fake, real = torch.tensor([0.3, -1.2, 2.0]), torch.tensor([1.5, 0.1, -0.4])
+    vanilla, ra = GAN_LOSSES["vanilla"], GAN_LOSSES["relativistic"]
+    assert not vanilla.uses_real_logits and ra.uses_real_logits
+    assert torch.equal(vanilla.generator(None, fake), generator_adversarial_loss(fake))
+    assert vanilla.discriminator is discriminator_loss and ra.discriminator is relativistic_discriminator_loss
+    assert torch.equal(ra.generator(real, fake), relativistic_generator_loss(real, fake))
+    torch.manual_seed(0)
+    sr, hr = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8)
+    total, parts = PerceptualLoss("mse", gan_type="relativistic")(sr, hr, fake[:2], real[:2])
+    assert parts["adversarial"].item() == pytest.approx(relativistic_generator_loss(real[:2], fake[:2]).item())
+    with pytest.raises(ValueError, match="real_logits"):
+        PerceptualLoss("mse", gan_type="relativistic")(sr, hr, fake[:2])
+    with pytest.raises(ConfigError, match="gan_type 'wgan' is unknown"):
+        PerceptualLoss("mse", gan_type="wgan")
+
+
+def _smooth(size: int = 48, seed: int = 0) -> torch.Tensor:
+    """Low-pass noise in [-1, 1], (1, 3, size, size): texture with no preferred sub-pixel phase."""
+    x = torch.rand(1, 3, size // 8, size // 8, generator=torch.Generator().manual_seed(seed))
+    return torch.nn.functional.interpolate(x, size=(size, size), mode="bicubic", align_corners=False).clamp(0, 1) * 2 - 1
+
+
+def _grid(size: int, period: int, amplitude: float = 0.1) -> torch.Tensor:
+    """A mean-free lattice: one pixel of every ``period`` x ``period`` cell raised."""
+    cell = torch.zeros(period, period)
+    cell[0, 0] = 1.0
+    return amplitude * (cell - cell.mean()).repeat(size // period, size // period)
+
+
+def test_phase_loss_sees_a_grid_of_the_models_period_and_nothing_else():
+    hr = _smooth()
+    assert subpixel_phase_loss(hr, hr, 4).item() == 0.0
+    assert subpixel_phase_loss(hr + 0.1, hr, 4).item() == pytest.approx(0.0, abs=1e-12)  # brightness is not a grid
+    assert subpixel_phase_loss(hr + _grid(48, 4), hr, 4).item() > 1e-4
+    # the period is the generator's scale: a x3 grid is invisible to the x4 pattern and plain to the x3 one
+    assert subpixel_phase_loss(hr + _grid(48, 3), hr, 3).item() > 1e-4
+    assert subpixel_phase_loss(hr + _grid(48, 3), hr, 4).item() < 1e-3 * subpixel_phase_loss(hr + _grid(48, 3), hr, 3).item()
+    assert subpixel_phase_pattern(hr[..., :45, :46], 3).shape == (1, 3, 3, 3)  # crops to a multiple of the scale
+
+
+def test_perceptual_loss_passes_the_models_scale_to_the_phase_loss():
+    hr = _smooth()
+    sr = hr + _grid(48, 2)
+    total, parts = PerceptualLoss("mse", phase_weight=10.0, scale=2)(sr, hr)
+    assert parts["phase"].item() == pytest.approx(subpixel_phase_loss(sr, hr, 2).item())
+    assert total.item() == pytest.approx(parts["content"].item() + 10 * parts["phase"].item())
+    with pytest.raises(ConfigError, match="needs the generator's scale"):
+        PerceptualLoss("mse", phase_weight=1.0)
+
+
+def test_the_content_losses_are_the_papers_three_and_lite0_norm():
+    assert CONTENT_LOSSES == ("mse", "vgg22", "vgg54", "lite0_norm")
+    with pytest.raises(ConfigError, match="content loss 'lite0' is unknown"):
+        build_content_loss("lite0")

@@ -4,10 +4,19 @@ import math
 import numpy as np
 import pytest
 import torch
+from skimage.color import rgb2ycbcr
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from srgan_lite.errors import ConfigError
-from srgan_lite.evaluation.metrics import psnr, psnr_image, psnr_ssim, rgb_to_y, ssim, ssim_image
+from srgan_lite.evaluation.metrics import (
+    psnr,
+    psnr_image,
+    psnr_ssim,
+    rgb_to_y,
+    spectral_energy_ratio,
+    ssim,
+    ssim_image,
+)
 
 
 def _pair(make_image, h=48, w=56, seed=0):
@@ -22,19 +31,21 @@ def _t(image):
 
 
 def _y(image):
-    return 16 + (65.481 * image[..., 0] + 128.553 * image[..., 1] + 24.966 * image[..., 2]) / 255.0
+    """Y of scikit-image's ``rgb2ycbcr`` (its own BT.601 implementation), as float64 in [16, 235]."""
+    return rgb2ycbcr(image)[..., 0]
 
 
 def test_rgb_to_y_is_matlab_rgb2ycbcr():
+    # MATLAB: rgb2ycbcr of black, white, red, green, blue gives Y = 16, 235, 81.481, 144.553, 40.966 (x 1/255).
     x = torch.tensor([[0.0, 0, 0], [1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]]).T.reshape(3, 1, 5)
     y = rgb_to_y(x)
     assert y.shape == (1, 1, 5)
-    torch.testing.assert_close(y.flatten(), torch.tensor([16.0, 235.0, 16 + 65.481, 16 + 128.553, 16 + 24.966]))
+    torch.testing.assert_close(y.flatten(), torch.tensor([16.0, 235.0, 81.481, 144.553, 40.966]))
 
 
 def test_psnr_and_ssim_match_scikit_image_on_y(make_image):
     sr, hr = _pair(make_image)
-    a, b = _y(sr.astype(np.float64))[4:-4, 4:-4], _y(hr.astype(np.float64))[4:-4, 4:-4]
+    a, b = _y(sr)[4:-4, 4:-4], _y(hr)[4:-4, 4:-4]
     expected_psnr = peak_signal_noise_ratio(b, a, data_range=255)
     expected_ssim = structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255)
     assert abs(float(psnr(_t(sr), _t(hr), shave=4)[0]) - expected_psnr) < 1e-4
@@ -109,3 +120,37 @@ def test_errors(make_image):
         ssim(_t(sr), _t(hr), shave=20)  # 48 - 40 = 8 px left, less than the 11x11 window
     with pytest.raises(ConfigError):
         psnr_image(sr.astype(np.float32), hr)
+
+
+def _smooth(size: int = 192) -> torch.Tensor:
+    """Low-pass noise in [0, 1], (1, 3, size, size): almost no energy above any LR Nyquist frequency."""
+    x = torch.rand(1, 3, size // 8, size // 8, generator=torch.Generator().manual_seed(0))
+    return torch.nn.functional.interpolate(x, size=(size, size), mode="bicubic", align_corners=False).clamp(0, 1)
+
+
+def _vertical_stripes(x: torch.Tensor, period: float, amplitude: float = 0.03) -> torch.Tensor:
+    """``x`` plus a cosine of ``period`` pixels along the width (~8 grey levels peak to peak)."""
+    columns = torch.arange(x.shape[-1], dtype=x.dtype)
+    return (x + amplitude * torch.cos(2 * math.pi * columns / period)).clamp(0, 1)
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_spectral_energy_ratio_counts_what_the_lr_of_that_scale_cannot_hold(scale):
+    # The LR of an x-scale image holds frequencies below 1 / (2 scale) cycles per HR pixel: stripes of
+    # period 2 scale - 1 are beyond it (new detail), stripes of period 2 scale + 2 are within it.
+    hr = _smooth()
+    finer, coarser = _vertical_stripes(hr, 2 * scale - 1), _vertical_stripes(hr, 2 * scale + 2)
+    assert spectral_energy_ratio(finer, hr, scale=scale).item() > 10
+    assert spectral_energy_ratio(coarser, hr, scale=scale).item() < 2
+    if scale > 2:  # the finer stripes are within what an x2 LR holds
+        assert spectral_energy_ratio(finer, hr, scale=2).item() < 2
+
+
+def test_spectral_energy_ratio_defaults_to_x4():
+    hr = _smooth(96)
+    sr = _vertical_stripes(hr, 6.0)
+    default = spectral_energy_ratio(sr, hr).item()
+    assert default == spectral_energy_ratio(sr, hr, scale=4).item() == spectral_energy_ratio(sr, hr, cutoff=0.125).item()
+    assert spectral_energy_ratio(sr, hr, scale=8, cutoff=0.125).item() == default  # an explicit cutoff wins
+    with pytest.raises(ConfigError, match="scale=0"):
+        spectral_energy_ratio(sr, hr, scale=0)

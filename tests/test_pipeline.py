@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from srgan_lite.data.crops import DEGRADE_MARGIN, HRCropDataset
+from srgan_lite.data.crops import HRCropDataset, degrade_margin
 from srgan_lite.data.device_crops import DeviceCropStream
 from srgan_lite.data.imresize import bicubic_degrade, modcrop, weight_matrix
 from srgan_lite.errors import ConfigError
@@ -25,24 +25,33 @@ def loader_batch(dataset: HRCropDataset, seed: int, positions) -> tuple[torch.Te
     return torch.stack([lr for lr, _ in pairs]), torch.stack([hr for _, hr in pairs])
 
 
+@pytest.mark.parametrize("scale", [2, 3, 4, 8])
 @pytest.mark.parametrize("height, width", [(40, 52), (36, 36), (64, 24), (8, 12)])
-def test_degrading_a_replicate_padded_image_is_matlabs_border_handling(make_image, height, width):
-    image = make_image(height, width, seed=height)
-    m, s = DEGRADE_MARGIN, 4
+def test_degrading_a_replicate_padded_image_is_matlabs_border_handling(make_image, height, width, scale):
+    image = modcrop(make_image(height, width, seed=height), scale)
+    m = degrade_margin(scale)
     padded = np.pad(image, ((m, m), (m, m), (0, 0)), mode="edge")
-    assert np.array_equal(bicubic_degrade(padded, s)[m // s:-(m // s), m // s:-(m // s)], bicubic_degrade(image, s))
+    assert np.array_equal(bicubic_degrade(padded, scale)[m // scale:-(m // scale), m // scale:-(m // scale)],
+                          bicubic_degrade(image, scale))
 
 
-def test_the_weights_are_dyadic_so_float64_sums_are_exact():
+def test_float64_error_cannot_change_a_rounded_pixel():
+    # At x2, x4, x8 the weights are dyadic (k / 2^bits), so float64 sums of uint8 values are exact ...
     for scale, bits in ((2, 10), (4, 12), (8, 16)):
-        matrix = weight_matrix(96 + 2 * DEGRADE_MARGIN, (96 + 2 * DEGRADE_MARGIN) // scale, 1.0 / scale) * 2.0**bits
+        window = 96 + 2 * degrade_margin(scale)
+        matrix = weight_matrix(window, window // scale, 1.0 / scale) * 2.0**bits
         assert np.array_equal(matrix, np.round(matrix))
+    # ... at x3 they are k / 81 (cubic(1/3)/3 = 21/81, ...): an exact sum is a multiple of 1/81, at least 1/162
+    # from a rounding tie, far beyond float64's error, so any summation order rounds to the same uint8.
+    window = 96 + 2 * degrade_margin(3)
+    matrix = weight_matrix(window, window // 3, 1.0 / 3) * 81
+    np.testing.assert_allclose(matrix, np.round(matrix), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("augment", [False, True])
-@pytest.mark.parametrize("scale", [4, 2])
-def test_device_stream_equals_the_loader(images, augment, scale):
-    patch, seed = 32, 7
+@pytest.mark.parametrize("scale, patch", [(4, 32), (2, 32), (3, 24), (8, 24)])
+def test_device_stream_equals_the_loader(images, augment, scale, patch):
+    seed = 7
     stream = DeviceCropStream(images, patch_size=patch, scale=scale, augment=augment, seed=seed, device="cpu")
     positions = list(range(0, 48)) + [10**6 + 5, 123_457]
     lr_image, hr_image = stream.batch(positions)
@@ -106,9 +115,10 @@ def test_resume_continues_the_same_stream(images):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_stream_equals_the_cpu_stream(images):
-    cpu = DeviceCropStream(images, patch_size=32, seed=2, device="cpu").batch(range(64))
-    cuda = DeviceCropStream(images, patch_size=32, seed=2, device="cuda").batch(range(64))
+@pytest.mark.parametrize("scale, patch", [(4, 32), (3, 24)])  # x3: weights k/81, not dyadic
+def test_cuda_stream_equals_the_cpu_stream(images, scale, patch):
+    cpu = DeviceCropStream(images, patch_size=patch, scale=scale, seed=2, device="cpu").batch(range(64))
+    cuda = DeviceCropStream(images, patch_size=patch, scale=scale, seed=2, device="cuda").batch(range(64))
     assert torch.equal(cpu[0], cuda[0].cpu()) and torch.equal(cpu[1], cuda[1].cpu())
 
 

@@ -5,6 +5,7 @@ import torch
 
 from srgan_lite import save_generator, srresnet
 from srgan_lite.errors import WeightsError
+from srgan_lite.models import RRDBNet, rrdbnet
 from srgan_lite.models import pretrained as weights
 from srgan_lite.utils import sha256_file
 
@@ -46,3 +47,40 @@ def test_sha256_mismatch_is_refused(registry_dir, tmp_path):
 def test_unknown_name_lists_the_registered_ones(registry_dir):
     with pytest.raises(WeightsError, match="unknown weights 'nope'"):
         weights.load_pretrained("nope")
+
+
+def test_published_rrdbnet_loads_by_name_through_its_builder(registry_dir, tmp_path):
+    torch.manual_seed(0)
+    model = rrdbnet(num_blocks=1, channels=8, growth=4)
+    weights.publish(save_generator(model, tmp_path / "r.safetensors"), "tiny_rrdb_x4", description="t", card="c")
+    assert weights.registry()["tiny_rrdb_x4"]["config"]["arch"] == "rrdbnet"
+    loaded = rrdbnet(weights="tiny_rrdb_x4")
+    assert isinstance(loaded, RRDBNet) and loaded.config == model.config and not loaded.training
+    assert all(torch.equal(v, weights.load_pretrained("tiny_rrdb_x4").state_dict()[k]) for k, v in loaded.state_dict().items())
+    with pytest.raises(WeightsError, match="'tiny_rrdb_x4' are a generator of arch 'rrdbnet', not 'srresnet'") as error:
+        srresnet(weights="tiny_rrdb_x4")
+    assert "\n" not in str(error.value)
+
+
+def test_publish_from_an_rrdbnet_training_checkpoint(registry_dir, tmp_path):
+    from srgan_lite import save_checkpoint
+
+    torch.manual_seed(0)
+    model = rrdbnet(num_blocks=1, channels=8, growth=4)
+    ckpt = save_checkpoint({"config": {"model": model.config.to_dict()}, "generator": model.state_dict()}, tmp_path / "s.pt")
+    weights.publish(ckpt, "ckpt_rrdb_x4", description="t", card="c")
+    assert isinstance(weights.load_pretrained("ckpt_rrdb_x4"), RRDBNet)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(weights.registry()))
+def test_shipped_model_reproduces_its_registered_set5_score(name):
+    """What registry.json (and the model card) states: Set5 PSNR on Y, x4, the paper's protocol, fp32.
+    About 15 s of CPU per model (2 cores; 5 images up to 512x512 through the full network)."""
+    from srgan_lite.evaluation import evaluate
+
+    recorded_psnr, recorded_ssim = weights.registry()[name]["scores"]["Set5"]
+    result = evaluate(name, "Set5", perceptual=False, device="cpu")
+    assert result.n_images == 5
+    assert abs(result.psnr_y - recorded_psnr) <= 0.01, (name, result.psnr_y, recorded_psnr)
+    assert abs(result.ssim_y - recorded_ssim) <= 1e-4, (name, result.ssim_y, recorded_ssim)

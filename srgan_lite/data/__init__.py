@@ -4,11 +4,12 @@ from __future__ import annotations
 from .convert import image_to_tensor, quantize, signed_to_unit, tensor_to_image, unit_to_signed
 from .crops import (
     AUTO_CACHE_BYTES,
-    DEGRADE_MARGIN,
+    MIN_DEGRADE_MARGIN,
     EvalImages,
     HRCropDataset,
     PairedDataset,
     augment_dihedral,
+    degrade_margin,
     degraded_crop,
     dihedral_flags,
     extract_subimages,
@@ -45,3 +46,14 @@ from .imresize import (
 )
 from .io import IMAGE_SUFFIXES, image_size, list_images, read_image
 from .sampling import PositionStream, StepSampler
+
+__all__ = [
+    "ALIASES", "augment_dihedral", "AUTO_CACHE_BYTES", "bicubic_degrade", "BOUNDARIES", "canonical_name", "cubic",
+    "data_root", "DatasetInfo", "DEFAULT_MEMORY_FRACTION", "degrade_margin", "degrade_realistic", "degraded_crop",
+    "DeviceCropStream", "dihedral_flags", "download", "ENV_VAR", "EvalImages", "extract_subimages", "gaussian_kernel",
+    "HRCropDataset", "image_size", "IMAGE_SUFFIXES", "image_to_tensor", "imresize", "imresize_uint8", "is_shipped",
+    "list_datasets", "list_images", "load_eval_images", "MIN_DEGRADE_MARGIN", "modcrop", "PairedDataset",
+    "pil_resize", "PositionStream", "quantize", "random_int", "read_image", "resolve_dataset", "SHIPPED",
+    "shipped_folder", "signed_to_unit", "SKIMAGE_PHOTOS", "skimage_photos", "StepSampler", "tensor_to_image",
+    "torch_resize", "unit_to_signed", "weight_matrix",
+]

@@ -1,13 +1,12 @@
 """Images in, training pairs out (Ledig et al. 2017, Sec. 3.2).
 
-The paper trains on 96x96 HR crops ("16 random 96x96 HR sub images of distinct training images"
-per mini-batch) whose LR counterparts come from bicubic downsampling by r = 4. Here the LR crop
-is exactly what the benchmark degradation (:func:`srgan_lite.data.imresize.bicubic_degrade`) of the
-*whole* image gives at that place: the HR crop is degraded together with a margin of
-:data:`DEGRADE_MARGIN` pixels (more than the antialiased kernel's reach, 8 HR pixels at x4), and
-the LR centre is cut out. Degrading the bare crop instead would change its outer ring of LR
-pixels, which then see replicated crop borders instead of the image around them. Every image file, whatever its mode, is read as RGB ``uint8`` (H, W, 3)
-(:mod:`srgan_lite.data.io`, whose ``read_image`` and ``list_images`` are importable from here too).
+The paper trains on 96x96 HR crops ("16 random 96x96 HR sub images of distinct training images" per
+mini-batch) whose LR counterparts come from bicubic downsampling by r = 4. Here the LR crop is exactly
+what the benchmark degradation (:func:`srgan_lite.data.imresize.bicubic_degrade`) of the *whole* image
+gives there, at every scale: the crop is degraded with a :func:`degrade_margin` around it (more than the
+kernel's reach, and a multiple of the scale so the window starts on the LR grid) and the LR centre cut
+out. Degrading the bare crop would change its outer ring of LR pixels. Image files of any mode are read
+as RGB ``uint8`` (H, W, 3) by :mod:`srgan_lite.data.io` (``read_image``, ``list_images``).
 """
 from __future__ import annotations
 
@@ -28,8 +27,8 @@ from .convert import unit_to_signed
 from .imresize import bicubic_degrade, modcrop
 from .io import IMAGE_SUFFIXES, image_size, list_images, read_image
 
-#: HR pixels degraded around each training crop (a multiple of every scale up to 4 and 8 alike).
-DEGRADE_MARGIN = 16
+#: Fewest HR pixels degraded around each training crop (the margin at x2, x4 and x8).
+MIN_DEGRADE_MARGIN = 16
 #: Decoded size below which ``HRCropDataset(cache=None)`` keeps every image in RAM.
 AUTO_CACHE_BYTES = 1 << 30
 ImagesSpec = str | os.PathLike | Sequence[str | os.PathLike] | Sequence[tuple[str, np.ndarray]]
@@ -169,15 +168,40 @@ class HRCropDataset(Dataset):
         return lr, unit_to_signed(hr) if self.hr_range == "signed" else hr
 
 
-def degraded_crop(image: np.ndarray, top: int, left: int, size: int, scale: int,
-                  margin: int = DEGRADE_MARGIN) -> tuple[np.ndarray, np.ndarray]:
-    """The HR crop at (top, left) and its LR, equal to ``bicubic_degrade(image)`` cut at (top/scale, left/scale).
+def degrade_margin(scale: int) -> int:
+    """HR pixels degraded around a training crop: 16 at x2, x4 and x8, 18 at x3 (16 was a third of an LR pixel off).
 
-    ``image`` must be mod-cropped and (top, left, size, margin) multiples of ``scale``: only the crop
-    plus ``margin`` pixels (clipped at the image borders, where the benchmark replicates pixels too)
-    is degraded.
+    The smallest multiple of ``scale`` (the window then starts on the LR grid) that is at least
+    :data:`MIN_DEGRADE_MARGIN` and ``2 * scale``, the antialiased kernel's half-width (the LR centre never
+    sees the window's edge).
     """
+    if scale < 1:
+        raise ConfigError(f"scale={scale} must be a positive integer")
+    return -(-max(MIN_DEGRADE_MARGIN, 2 * scale) // scale) * scale
+
+
+def degraded_crop(image: np.ndarray, top: int, left: int, size: int, scale: int,
+                  margin: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The HR crop at (top, left) and its LR: ``bicubic_degrade(image, scale)`` cut at (top/scale, left/scale).
+
+    Only the crop plus ``margin`` pixels (default :func:`degrade_margin`) is degraded. The window is
+    clipped at the borders of the mod-cropped image, where the benchmark's replicate border handling
+    then applies to the window as it does to the whole image, so the LR is exact there too.
+
+    Args:
+        image: uint8 (H, W[, C]); mod-cropped to ``scale`` here, as :func:`bicubic_degrade` does.
+        top, left, size: the HR crop, multiples of ``scale``, inside the mod-cropped image.
+        scale: the downscaling factor.
+        margin: HR pixels degraded around the crop: a multiple of ``scale``, at least ``2 * scale``.
+    """
+    margin = degrade_margin(scale) if margin is None else margin
+    image = modcrop(image, scale)
     h, w = image.shape[:2]
+    if top % scale or left % scale or size % scale or size < scale or margin % scale or margin < 2 * scale:
+        raise ConfigError(f"degraded_crop: top={top}, left={left}, size={size} and margin={margin} must be "
+                          f"multiples of scale={scale} (size and margin positive, margin >= {2 * scale})")
+    if top < 0 or left < 0 or top + size > h or left + size > w:
+        raise ConfigError(f"degraded_crop: the {size} px crop at ({top}, {left}) is not inside the {h}x{w} image")
     t0, l0 = max(top - margin, 0), max(left - margin, 0)
     window = image[t0 : min(top + size + margin, h), l0 : min(left + size + margin, w)]
     lr_window = bicubic_degrade(np.ascontiguousarray(window), scale)

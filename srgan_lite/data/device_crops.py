@@ -5,19 +5,21 @@ The paper trains on random 96x96 HR crops and their bicubic x4 LR (Ledig et al. 
 faster than that. :class:`DeviceCropStream` yields *the same* pairs, bit for bit, for the same
 (seed, sample position), so a run can switch pipelines and still resume exactly:
 
-* the HR images are decoded once, mod-cropped, replicate-padded by ``DEGRADE_MARGIN`` (16) pixels on
-  every side and held as one flat ``uint8`` tensor on the device (under a ``max_bytes`` cap). Degrading
-  a replicate-padded image and cutting the centre equals MATLAB's replicate border handling
-  (``tests/test_pipeline.py`` checks this), so every training window is a fixed-size
-  (p + 32) x (p + 32) slice, wherever the crop lies;
+* the HR images are decoded once, mod-cropped, replicate-padded by m = ``degrade_margin(scale)`` pixels
+  (16 at x2, x4 and x8, 18 at x3: a multiple of the scale) on every side and held as one flat ``uint8``
+  tensor on the device (under a ``max_bytes`` cap). Degrading a replicate-padded image and cutting the
+  centre equals MATLAB's replicate border handling (``tests/test_pipeline.py`` checks this), so every
+  training window is a fixed-size (p + 2m) x (p + 2m) slice, wherever the crop lies;
 * per position, the random draws are the loader's: a CPU generator seeded as
-  :class:`srgan_lite.training.loop.PositionStream` seeds torch, then top, left and the dihedral flags drawn as
+  :class:`srgan_lite.data.sampling.PositionStream` seeds torch, then top, left and the dihedral flags drawn as
   ``HRCropDataset.__getitem__`` draws them (on the CPU: about 10 microseconds);
 * the windows of a batch are gathered with one ``take``, degraded with two batched float64 matrix
   products (the fixed :func:`srgan_lite.data.imresize.weight_matrix` rows of the LR centre; rounded
   half-up to uint8 after each pass, height first, as ``imresize_uint8`` does), and flipped by
   gathering. At x2, x4 and x8 the weights are dyadic fractions (multiples of 2^-12 at x4), so every
-  float64 sum is exact and the result does not depend on the summation order of the device's BLAS.
+  float64 sum is exact and the result does not depend on the summation order of the device's BLAS. At
+  x3 they are multiples of 1/81, so every exact sum of integers is a multiple of 1/81, never within
+  1/162 of a rounding tie: float64 error (~1e-13) cannot change a rounded value there either.
 
 How the trainer uses it (``data.pipeline = "device"``), in place of its DataLoader::
 
@@ -40,17 +42,20 @@ images do not fit (``data.pipeline=loader`` then).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from ..errors import ConfigError
-from ..training import distributed as ddp
-from .crops import DEGRADE_MARGIN, HRCropDataset, ImagesSpec
+from .crops import HRCropDataset, ImagesSpec, degrade_margin
 from .imresize import modcrop, weight_matrix
 from .io import image_size
 from .sampling import PositionStream
+
+if TYPE_CHECKING:  # only for annotations: data/ imports nothing from the layers above it
+    from ..training import distributed as ddp
 
 #: Fraction of the device's free memory that the images may take when ``max_bytes`` is not given.
 DEFAULT_MEMORY_FRACTION = 0.5
@@ -119,10 +124,8 @@ class DeviceCropStream:
         from ..inference import free_memory  # lazy: inference is not needed to import this module
 
         self.patch_size, self.scale, self.augment = dataset.patch_size, dataset.scale, dataset.augment
-        self.hr_range, self.device, self.margin = dataset.hr_range, device, DEGRADE_MARGIN
+        self.hr_range, self.device, self.margin = dataset.hr_range, device, degrade_margin(dataset.scale)
         s, m, p = self.scale, self.margin, self.patch_size
-        if m % s:
-            raise ConfigError(f"the degradation margin {m} must be a multiple of scale={s}")
         raw = [(array.shape[0], array.shape[1]) if array is not None else image_size(path)
                for _, path, array in dataset.items]
         sizes = [(h - h % s, w - w % s) for h, w in raw]
@@ -187,12 +190,12 @@ class DeviceCropStream:
     def batches(self, start_step: int, steps: int, batch_size: int, info: ddp.Dist | None = None, *,
                 memory_format: torch.memory_format = torch.contiguous_format) -> Iterator[tuple[Tensor, Tensor]]:
         """This rank's batches of steps ``start_step + 1 ... steps``: the positions of :class:`StepSampler`."""
-        info = info or ddp.Dist()
-        if batch_size % info.world_size:
-            raise ConfigError(f"data.batch_size={batch_size} must be divisible by the {info.world_size} processes")
-        per_rank = batch_size // info.world_size
+        rank, world_size = (info.rank, info.world_size) if info is not None else (0, 1)
+        if batch_size % world_size:
+            raise ConfigError(f"data.batch_size={batch_size} must be divisible by the {world_size} processes")
+        per_rank = batch_size // world_size
         for step in range(start_step, steps):
-            first = step * batch_size + info.rank * per_rank
+            first = step * batch_size + rank * per_rank
             lr_image, hr_image = self.batch(range(first, first + per_rank))
             yield lr_image.contiguous(memory_format=memory_format), hr_image.contiguous(memory_format=memory_format)
 

@@ -7,12 +7,13 @@ Both the DataLoader path (:mod:`srgan_lite.training.loop`) and the device path (
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import torch
 from torch.utils.data import Dataset, Sampler
 
-from ..training import distributed as ddp
+if TYPE_CHECKING:  # only for annotations: data/ imports nothing from the layers above it
+    from ..training import distributed as ddp
 
 
 class PositionStream(Dataset):

@@ -173,7 +173,7 @@ def _windowed_power(y: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def spectral_energy_ratio(
-    sr: Tensor, hr: Tensor, *, cutoff: float = 0.125, shave: int = 0, full_range: bool = False
+    sr: Tensor, hr: Tensor, *, scale: int = 4, cutoff: float | None = None, shave: int = 0, full_range: bool = False
 ) -> Tensor:
     """High-frequency energy of SR relative to HR: a no-reference-style *texture* statistic, per image.
 
@@ -185,9 +185,9 @@ def spectral_energy_ratio(
     * **< 1** -- too smooth: the regression-to-the-mean blur of MSE training (Ledig et al. 2017, Sec. 1);
     * **> 1** -- more high-frequency energy than HR: noise, ringing, over-sharpening or GAN artefacts.
 
-    With ``cutoff = 0.5 / scale`` cycles per HR pixel (0.125 at x4, the default), the LR image's Nyquist
-    frequency, the band is what the LR image cannot contain (bicubic downscaling band-limits it): the
-    detail an SR method has to invent.
+    The band starts by default at ``cutoff = 0.5 / scale`` cycles per HR pixel (0.125 at x4), the LR
+    image's Nyquist frequency: it is what the LR image cannot contain (bicubic downscaling band-limits
+    it), the detail an SR method has to invent.
 
     It is a *proxy* for the perceptual axis of Blau & Michaeli (CVPR 2018), who measure perception by how
     far the distribution of outputs is from that of natural images; matching HR's spectral energy is one
@@ -197,7 +197,8 @@ def spectral_energy_ratio(
 
     Args:
         sr, hr: float (N, 3, H, W) in [0, 1], quantised to uint8 levels first as in :func:`psnr`.
-        cutoff: lower edge of the band in cycles per pixel (0 < cutoff < 0.5 sqrt(2); 0.5 = Nyquist).
+        scale: the SR factor, which puts the band's lower edge at the LR Nyquist frequency ``0.5 / scale``.
+        cutoff: that edge in cycles per pixel instead (0 < cutoff < 0.5 sqrt(2); 0.5 = Nyquist); overrides ``scale``.
         shave: pixels removed from each border first.
         full_range: see :func:`psnr` (single-channel images).
 
@@ -205,8 +206,12 @@ def spectral_energy_ratio(
         (N,) float64 ratios.
 
     Raises:
-        ConfigError: a bad cutoff, or an HR image with no energy in the band (e.g. a constant image).
+        ConfigError: a bad scale or cutoff, or an HR image with no energy in the band (e.g. a constant image).
     """
+    if cutoff is None:
+        if not scale >= 1:
+            raise ConfigError(f"spectral_energy_ratio: scale={scale} must be an SR factor of at least 1")
+        cutoff = 0.5 / scale
     if not 0.0 < cutoff < 0.5 * 2**0.5:
         raise ConfigError(f"cutoff={cutoff} must be a spatial frequency in cycles per pixel, in (0, 0.707)")
     a, b = _prepare(sr, hr, shave, True, full_range)

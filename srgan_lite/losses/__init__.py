@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from .adversarial import (
     ADVERSARIAL_WEIGHT,
+    GAN_LOSSES,
+    GANLoss,
     discriminator_loss,
     generator_adversarial_loss,
     relativistic_discriminator_loss,
@@ -12,7 +14,6 @@ from .content import (
     CONTENT_LOSSES,
     LITE0_NORM_RESCALE,
     LITE0_NORM_TAPS,
-    LITE0_RESCALE,
     LITE0_TAP,
     VGG_RESCALE,
     FeatureContentLoss,
@@ -25,5 +26,13 @@ from .content import (
 )
 from .efficientnet import EfficientNetLite0
 from .perceptual import PerceptualLoss
-from .phase import subpixel_phase_loss, subpixel_phase_pattern, without_phase_pattern
+from .phase import subpixel_phase_loss, subpixel_phase_pattern
 from .vgg import VGGFeatures, vgg_conv_and_relu
+
+__all__ = [
+    "ADVERSARIAL_WEIGHT", "CONTENT_LOSSES", "EfficientNetLite0", "FeatureContentLoss", "GANLoss", "GAN_LOSSES",
+    "LITE0_NORM_RESCALE", "LITE0_NORM_TAPS", "LITE0_TAP", "NormalizedFeatureLoss", "PerceptualLoss",
+    "VGGContentLoss", "VGGFeatures", "VGG_RESCALE", "calibrate_rescale", "content_loss", "discriminator_loss",
+    "generator_adversarial_loss", "normalized_feature_distance", "pixel_mse", "relativistic_discriminator_loss",
+    "relativistic_generator_loss", "subpixel_phase_loss", "subpixel_phase_pattern", "vgg_conv_and_relu"
+]

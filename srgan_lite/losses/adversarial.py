@@ -4,8 +4,13 @@
 * Eq. (2), the discriminator's side: binary cross-entropy on real HR (label 1) and fakes (label 0);
 * ESRGAN (Wang et al. 2018, Sec. 3.2, after Jolicoeur-Martineau, ICLR 2019): the relativistic average
   discriminator, which asks whether a real image is *more* realistic than the fakes on average.
+
+:data:`GAN_LOSSES` names each pair (G's term, D's loss); training picks one with ``loss.gan_type``.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -58,3 +63,25 @@ def relativistic_generator_loss(real_logits: Tensor, fake_logits: Tensor) -> Ten
     fake_vs_real = fake_logits - real_logits.mean()
     return (F.binary_cross_entropy_with_logits(real_vs_fake, torch.zeros_like(real_vs_fake))
             + F.binary_cross_entropy_with_logits(fake_vs_real, torch.ones_like(fake_vs_real)))
+
+
+@dataclass(frozen=True)
+class GANLoss:
+    """One adversarial game: G's term l_Gen of Eq. (3) and D's loss, both on D's logits.
+
+    Attributes:
+        generator: ``(real_logits, fake_logits) -> l_Gen``; ``real_logits`` is None unless ``uses_real_logits``.
+        discriminator: ``(real_logits, fake_logits) -> D's loss``.
+        uses_real_logits: G's term needs D's logits of the real HR crops too (RaGAN), so G's step scores them.
+    """
+
+    generator: Callable[[Tensor | None, Tensor], Tensor]
+    discriminator: Callable[[Tensor, Tensor], Tensor]
+    uses_real_logits: bool
+
+
+#: ``loss.gan_type`` -> the adversarial game: the paper's Eq. (2)/(6) (``vanilla``) or ESRGAN's RaGAN.
+GAN_LOSSES: dict[str, GANLoss] = {
+    "vanilla": GANLoss(lambda real, fake: generator_adversarial_loss(fake), discriminator_loss, uses_real_logits=False),
+    "relativistic": GANLoss(relativistic_generator_loss, relativistic_discriminator_loss, uses_real_logits=True),
+}

@@ -3,8 +3,8 @@
 * pixel-wise MSE, Eq. (4): the SRResNet objective and the "MSE" content loss of SRGAN-MSE;
 * VGG content loss, Eq. (5): MSE between VGG19 feature maps phi_{i,j}, with the paper's 1/12.75
   rescaling of the feature maps ("equivalent to multiplying Eq. (5) with ... approximately 0.006");
-* the same loss on EfficientNet-Lite0 features (``lite0``), an ImageNet network whose weights install
-  offline, for everyone without a VGG19 file (:mod:`srgan_lite.losses.efficientnet`);
+* an LPIPS-style distance on EfficientNet-Lite0 features (``lite0_norm``), an ImageNet network whose weights
+  install offline, for everyone without a VGG19 file (:mod:`srgan_lite.losses.efficientnet`);
 * adversarial loss, Eq. (6): -log D(G(I^LR)) for the generator (non-saturating);
 * the perceptual loss, Eq. (3): l^SR = l^SR_X + 10^-3 l^SR_Gen.
 
@@ -19,24 +19,21 @@ from torch import Tensor, nn
 from ..errors import ConfigError
 from .vgg import PAPER_TAPS, VGGFeatures, WeightsSpec
 
-#: Content losses: the paper's three (Table 1) and the offline EfficientNet-Lite0 ones.
-CONTENT_LOSSES = ("mse", "vgg22", "vgg54", "lite0", "lite0_norm")
+#: Content losses: the paper's three (Table 1) and the offline EfficientNet-Lite0 one.
+CONTENT_LOSSES = ("mse", "vgg22", "vgg54", "lite0_norm")
 #: The paper's feature-map rescaling: phi / 12.75 brings VGG losses "to a scale comparable to the MSE loss".
 VGG_RESCALE = 1.0 / 12.75
 #: The Lite0 tap that plays phi_{5,4}'s role: the deepest stride-16 map after an activation. Chapter 6 keeps the
 #: experiment: it tells a blurred image from a 1-pixel shift of the original (6.7x farther), and on the scikit-image
 #: photos it does not *reward* a faint 4-pixel grid added to an SR image (+0.8 %); on Set14 every stride-8/16 map
-#: does, this one least (-0.5 %), which is why training needs the sub-pixel phase loss.
+#: does, this one least (-0.5 %), which is why a single tap is not enough and training needs the phase loss.
 LITE0_TAP = "b11.expand"
-#: Lite0's rescaling, chosen as the paper intends: feature MSE * c^2 = pixel MSE for srresnet_x4's output on
-#: the eight scikit-image photos (centre 192 px crops: 0.201; see :func:`calibrate_rescale` and chapter 6).
-LITE0_RESCALE = 0.2
-#: ``lite0_norm``: the first map after an activation at each of the strides 2, 4, 8 and 16 (b11.expand is
+#: ``lite0_norm``: the first map after an activation at each of the strides 2, 4, 8 and 16 (the last is
 #: LITE0_TAP). Shallow maps see a 4-pixel grid that the stride-16 map alone lets training build (chapter 6, the
 #: model card of srgan_x4); none is a tap of :data:`srgan_lite.evaluation.perceptual.DISTANCE_TAPS`.
-LITE0_NORM_TAPS = ("b1.expand", "b3.expand", "b5.expand", "b11.expand")
-#: ``lite0_norm``'s rescaling, chosen as for LITE0_RESCALE: c^2 x distance = pixel MSE for srresnet_x4's output
-#: on the eight scikit-image photos (see :func:`calibrate_rescale`).
+LITE0_NORM_TAPS = ("b1.expand", "b3.expand", "b5.expand", LITE0_TAP)
+#: ``lite0_norm``'s rescaling, chosen as the paper intends: c^2 x distance = pixel MSE for srresnet_x4's output
+#: on the eight scikit-image photos (centre 192 px crops; see :func:`calibrate_rescale` and chapter 6).
 LITE0_NORM_RESCALE = 0.1
 
 
@@ -123,7 +120,7 @@ def content_loss(name: str, *, rescale: float | None = None, vgg_weights: Weight
                  allow_random_fallback: bool = False) -> nn.Module | None:
     """The content term l^SR_X by name: None for ``mse`` (use :func:`pixel_mse`), else a feature loss.
 
-    ``rescale=None`` takes the network's constant (:data:`VGG_RESCALE`, :data:`LITE0_RESCALE`).
+    ``rescale=None`` takes the network's constant (:data:`VGG_RESCALE`, :data:`LITE0_NORM_RESCALE`).
     VGG19 weights that cannot be loaded raise :class:`srgan_lite.errors.WeightsError` naming the file to
     provide; the loss never switches network silently.
     """
@@ -131,10 +128,6 @@ def content_loss(name: str, *, rescale: float | None = None, vgg_weights: Weight
         raise ConfigError(f"content loss {name!r} is unknown: use {', '.join(map(repr, CONTENT_LOSSES))}")
     if name == "mse":
         return None
-    if name == "lite0":
-        from .efficientnet import EfficientNetLite0
-
-        return FeatureContentLoss(EfficientNetLite0((LITE0_TAP,)), LITE0_TAP, LITE0_RESCALE if rescale is None else rescale)
     if name == "lite0_norm":
         from .efficientnet import EfficientNetLite0
 
@@ -145,12 +138,13 @@ def content_loss(name: str, *, rescale: float | None = None, vgg_weights: Weight
 
 
 @torch.no_grad()
-def calibrate_rescale(loss: FeatureContentLoss | VGGContentLoss, sr: Tensor, hr: Tensor) -> float:
+def calibrate_rescale(loss: FeatureContentLoss | NormalizedFeatureLoss, sr: Tensor, hr: Tensor) -> float:
     """The rescaling c that puts a feature loss on the scale of the MSE loss, as the paper intends.
 
     Returns ``c = sqrt(pixel_mse(sr, hr) / feature_mse(sr, hr))`` for images in [-1, 1]: with it, the
     content loss of these SR images equals their pixel MSE (the paper's 1/12.75 did this for its VGG on
-    0-255 input; torchvision's VGG and Lite0 see ImageNet-normalised input, so they need their own c).
+    0-255 input; torchvision's VGG and Lite0 see ImageNet-normalised input, so they need their own c). For
+    :class:`NormalizedFeatureLoss` (``lite0_norm``) the rescaled value is c^2 x the distance.
     """
     saved, loss.rescale = loss.rescale, 1.0
     try:

@@ -1,10 +1,13 @@
-"""Networks: the paper's SRResNet and discriminator (Fig. 4), ESRGAN's RRDBNet, and the registry of shipped weights."""
+"""Networks: the paper's SRResNet and discriminator (Fig. 4), ESRGAN's RRDBNet, the generators by name
+(``model.arch``), and the registry of shipped weights."""
 from __future__ import annotations
 
+from .architectures import ARCHITECTURES, build_generator
 from .blocks import ResidualBlock, SubPixelUpsampler, batchnorm_modes, icnr_
 from .checkpoint import (
     atomic_write,
     average_checkpoints,
+    generator_config,
     load_checkpoint,
     load_generator,
     load_state_dict_strict,
@@ -20,10 +23,62 @@ from .pretrained import (
     interpolate_weights,
     load_pretrained,
     model_card,
+    pretrained_generator,
     publish,
     read_history,
     registry,
     weights_path,
 )
-from .rrdbnet import RESIDUAL_SCALE, RRDB, ResidualDenseBlock, RRDBNet
-from .srresnet import PAPER_CONFIG, GeneratorConfig, SRResNet, count_parameters, srresnet, upsampling_factors
+from .rrdbnet import ESRGAN_CONFIG, RESIDUAL_SCALE, RRDB, ResidualDenseBlock, RRDBNet, rrdbnet
+from .srresnet import (
+    GENERATOR_ARCHS,
+    PAPER_CONFIG,
+    GeneratorConfig,
+    SRResNet,
+    count_parameters,
+    srresnet,
+    upsampling_factors,
+)
+
+__all__ = [
+    "ARCHITECTURES",
+    "atomic_write",
+    "average_checkpoints",
+    "batchnorm_modes",
+    "build_generator",
+    "count_parameters",
+    "DEFAULT_WEIGHTS",
+    "Discriminator",
+    "ESRGAN_CONFIG",
+    "GENERATOR_ARCHS",
+    "generator_config",
+    "GeneratorConfig",
+    "history_path",
+    "icnr_",
+    "interpolate_weights",
+    "load_checkpoint",
+    "load_generator",
+    "load_pretrained",
+    "load_state_dict_strict",
+    "model_card",
+    "PAPER_CONFIG",
+    "pretrained_generator",
+    "publish",
+    "read_generator_file",
+    "read_history",
+    "registry",
+    "RESIDUAL_SCALE",
+    "ResidualBlock",
+    "ResidualDenseBlock",
+    "RRDB",
+    "RRDBNet",
+    "rrdbnet",
+    "save_checkpoint",
+    "save_generator",
+    "SRResNet",
+    "srresnet",
+    "SubPixelUpsampler",
+    "upsampling_factors",
+    "WEIGHTS_DIR",
+    "weights_path",
+]

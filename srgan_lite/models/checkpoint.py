@@ -4,8 +4,9 @@
   config as plain data), written to a temporary file, fsynced, then renamed over the target, so a
   crash mid-write leaves the previous checkpoint intact. Loaded with ``weights_only=True``: a file
   that needs to unpickle arbitrary objects is refused.
-* Generator weights: safetensors, with the architecture (:class:`GeneratorConfig`) in the metadata
-  so the file alone rebuilds the model.
+* Generator weights: safetensors, with the architecture (``arch`` and the :class:`GeneratorConfig`) in
+  the metadata, so the file alone rebuilds the model, of any registered architecture
+  (:data:`srgan_lite.models.architectures.ARCHITECTURES`); a file without ``arch`` is an SRResNet.
 """
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import nn
 
-from ..errors import CheckpointError, WeightsError
-from .srresnet import GeneratorConfig, SRResNet
+from ..errors import CheckpointError, ConfigError, WeightsError
+from .architectures import build_generator
+from .srresnet import GeneratorConfig
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -101,25 +103,31 @@ def load_state_dict_strict(model: nn.Module, state_dict: dict[str, torch.Tensor]
 
 
 def save_generator(
-    model: SRResNet,
+    model: nn.Module,
     path: str | os.PathLike,
     *,
     dtype: torch.dtype | None = None,
     metadata: dict[str, str] | None = None,
 ) -> Path:
-    """Save a generator as safetensors, with its :class:`GeneratorConfig` in the metadata.
+    """Save a generator (any registered architecture) as safetensors, with its ``arch`` and
+    :class:`GeneratorConfig` in the metadata.
 
     Args:
+        model: a generator with a ``.config`` (SRResNet, RRDBNet, ...).
         dtype: cast floating tensors (``torch.float16`` for shipped weights); None keeps them.
         metadata: extra string fields stored in the header.
     """
+    config = getattr(model, "config", None)
+    if not isinstance(config, GeneratorConfig):
+        raise WeightsError(f"cannot save {type(model).__name__} to {path}: save_generator needs a generator with a "
+                           ".config (GeneratorConfig), e.g. one built by build_generator")
     tensors = {}
     for name, tensor in model.state_dict().items():
         tensor = tensor.detach().cpu()
         if dtype is not None and tensor.is_floating_point():
             tensor = tensor.to(dtype)
         tensors[name] = tensor.contiguous()
-    header = {"format": "srgan_lite", "architecture": "srresnet", "config": json.dumps(model.config.to_dict())}
+    header = {"format": "srgan_lite", "architecture": config.arch, "config": json.dumps(config.to_dict())}
     header.update(metadata or {})
     return atomic_write(path, lambda f: f.write(_safetensors_bytes(tensors, header)))
 
@@ -146,27 +154,41 @@ def read_generator_file(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor
     return tensors, metadata
 
 
-def load_generator(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> SRResNet:
-    """Rebuild an SRResNet from a safetensors file written by :func:`save_generator` (fp32 on return)."""
-    tensors, metadata = read_generator_file(path)
-    if metadata.get("architecture") not in (None, "srresnet"):
-        raise WeightsError(f"{path} holds a {metadata['architecture']!r} network, not an SRResNet generator")
+def generator_config(metadata: dict[str, str], source: str) -> GeneratorConfig:
+    """The :class:`GeneratorConfig` in a weights file's metadata (no ``config``: the paper's SRResNet x4;
+    no ``arch``: an SRResNet, as in the files shipped before RRDBNet)."""
     try:
-        config = GeneratorConfig(**json.loads(metadata["config"])) if "config" in metadata else GeneratorConfig()
-    except (TypeError, json.JSONDecodeError) as exc:
-        raise WeightsError(f"{path} has an unreadable generator config in its metadata: {exc}") from None
-    model = SRResNet(config)
+        fields = json.loads(metadata["config"]) if "config" in metadata else {}
+    except json.JSONDecodeError as exc:
+        raise WeightsError(f"{source} has an unreadable generator config in its metadata: {exc}") from None
+    arch = metadata.get("architecture", "srresnet")
+    if fields.setdefault("arch", arch) != arch:
+        raise WeightsError(f"{source} is inconsistent: its metadata says architecture={arch!r} but its config "
+                           f"arch={fields['arch']!r}; re-save it with save_generator")
+    try:
+        return GeneratorConfig(**fields)
+    except (TypeError, ConfigError) as exc:
+        raise WeightsError(f"{source} has a generator config this srgan_lite cannot build ({exc}); "
+                           "upgrade srgan-lite or re-save the file") from None
+
+
+def load_generator(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> nn.Module:
+    """Rebuild a generator (SRResNet, RRDBNet, ...) from a safetensors file written by :func:`save_generator`,
+    in eval mode and fp32."""
+    tensors, metadata = read_generator_file(path)
+    model = build_generator(generator_config(metadata, str(path)))
     load_state_dict_strict(model, tensors, str(path))
     return model.to(map_location).eval()
 
 
-def average_checkpoints(paths: list[str | os.PathLike]) -> SRResNet:
+def average_checkpoints(paths: list[str | os.PathLike]) -> nn.Module:
     """G with its weights averaged over training checkpoints: how the shipped ``srgan_x4`` was made.
 
     A GAN's generator oscillates from step to step as the two players move; the mean of its weights over the
     last checkpoints cancels much of that (Izmailov et al. 2018; Yazici et al. 2019 for GANs; ProGAN and
     ESRGAN keep a moving average of G). Floating tensors (BatchNorm's running statistics included) are
     averaged in float64; integer ones (BatchNorm's batch counters) are taken from the last checkpoint.
+    Works for any registered architecture (``config.model.arch`` of the checkpoints).
 
     Raises:
         CheckpointError: no paths, a checkpoint without a generator, or checkpoints of different generators.
@@ -179,16 +201,16 @@ def average_checkpoints(paths: list[str | os.PathLike]) -> SRResNet:
         if "generator" not in state:
             raise CheckpointError(f"checkpoint {path} has no 'generator' entry: pass training checkpoints "
                                   "(runs/NAME/checkpoints/step_*.pt)")
-        model_fields = state.get("config", {}).get("model", {})
-        if config is not None and model_fields != config:
-            raise CheckpointError(f"checkpoint {path} is of another generator ({model_fields}) than {paths[0]} "
+        try:
+            model_config = GeneratorConfig(**state.get("config", {}).get("model", {}))
+        except (TypeError, ConfigError) as exc:
+            raise CheckpointError(f"checkpoint {path} has an unreadable model config: {exc}") from None
+        if config is not None and model_config != config:
+            raise CheckpointError(f"checkpoint {path} is of another generator ({model_config}) than {paths[0]} "
                                   f"({config}): average checkpoints of one run")
-        config = model_fields
+        config = model_config
         states.append(state["generator"])
-    try:
-        model = SRResNet(GeneratorConfig(**config))
-    except TypeError as exc:
-        raise CheckpointError(f"checkpoint {paths[0]} has an unreadable model config: {exc}") from None
+    model = build_generator(config)
     averaged = {name: (torch.stack([s[name].double() for s in states]).mean(0) if last.is_floating_point() else last)
                 for name, last in states[-1].items()}
     load_state_dict_strict(model, averaged, str(paths[-1]))

@@ -13,11 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from ..errors import WeightsError
 from ..utils import sha256_file
+from .architectures import build_generator
 from .checkpoint import load_generator
-from .srresnet import SRResNet
 
 WEIGHTS_DIR = Path(__file__).parents[1] / "weights"
 DEFAULT_WEIGHTS = "srresnet_x4"
@@ -45,8 +46,8 @@ def weights_path(name: str) -> Path:
     return path
 
 
-def load_pretrained(name_or_path: str | os.PathLike = DEFAULT_WEIGHTS, *, device: str | torch.device = "cpu") -> SRResNet:
-    """An SRResNet with trained weights, in eval mode.
+def load_pretrained(name_or_path: str | os.PathLike = DEFAULT_WEIGHTS, *, device: str | torch.device = "cpu") -> nn.Module:
+    """A generator with trained weights (the architecture its file names: SRResNet, RRDBNet), in eval mode.
 
     Args:
         name_or_path: a registered name (see :func:`registry`) or a ``.safetensors`` file.
@@ -59,6 +60,24 @@ def load_pretrained(name_or_path: str | os.PathLike = DEFAULT_WEIGHTS, *, device
     if path.suffix == ".safetensors" or path.exists():
         return load_generator(path, map_location=device)
     return load_generator(weights_path(text), map_location=device)  # raises the "unknown weights" error
+
+
+def pretrained_generator(arch: str, weights: str | os.PathLike, overrides: dict) -> nn.Module:
+    """What a builder such as ``srresnet(weights=...)`` returns: :func:`load_pretrained` of ``weights``, refused
+    in one line when it is not an ``arch`` or when an override contradicts the weights' config (as torchvision's
+    builders refuse a ``num_classes`` that is not the weights')."""
+    model = load_pretrained(weights)
+    config, shown = model.config, str(weights)
+    if config.arch != arch:
+        raise WeightsError(f"weights {shown!r} are a generator of arch {config.arch!r}, not {arch!r}: "
+                           f"use srgan_lite.{config.arch}(weights={shown!r}) or load_pretrained({shown!r})")
+    for name, value in overrides.items():
+        if not hasattr(config, name):
+            raise TypeError(f"{arch}() got an unexpected keyword argument {name!r}")
+        if getattr(config, name) != value:
+            raise WeightsError(f"{arch}(weights={shown!r}, {name}={value!r}): the weights have {name}="
+                               f"{getattr(config, name)!r}; leave {name} out")
+    return model
 
 
 def model_card(name: str) -> str:
@@ -96,7 +115,7 @@ def publish(
     source = Path(source)
     if source.suffix == ".pt":
         state = load_checkpoint(source)
-        model = SRResNet(GeneratorConfig(**state["config"]["model"]))
+        model = build_generator(GeneratorConfig(**state["config"]["model"]))
         model.load_state_dict(state["generator"])
     else:
         model = load_generator(source)
@@ -139,7 +158,7 @@ def read_history(name_or_path: str | os.PathLike) -> list[dict[str, float]]:
         return [{key: float(value) for key, value in row.items() if value not in ("", None)} for row in csv.DictReader(handle)]
 
 
-def interpolate_weights(model_a: SRResNet, model_b: SRResNet, alpha: float) -> SRResNet:
+def interpolate_weights(model_a: nn.Module, model_b: nn.Module, alpha: float) -> nn.Module:
     """Network interpolation: a new generator with ``theta(alpha) = (1 - alpha) theta_A + alpha theta_B``.
 
     ESRGAN (Wang et al., ECCV Workshops 2018, Sec. 3.4 "Network Interpolation") interpolates, parameter
@@ -157,11 +176,11 @@ def interpolate_weights(model_a: SRResNet, model_b: SRResNet, alpha: float) -> S
 
     Args:
         model_a: the generator at ``alpha = 0`` (its device and dtype are kept).
-        model_b: the generator at ``alpha = 1``: same architecture (config, parameter names and shapes).
+        model_b: the generator at ``alpha = 1``: same architecture (``arch`` and config; any registered arch).
         alpha: the interpolation weight of B.
 
     Returns:
-        A new :class:`SRResNet` in eval mode; neither input is modified.
+        A new generator of A's architecture, in eval mode; neither input is modified.
 
     Raises:
         WeightsError: the two networks have different architectures.
@@ -174,7 +193,7 @@ def interpolate_weights(model_a: SRResNet, model_b: SRResNet, alpha: float) -> S
     if not math.isfinite(alpha):
         raise ConfigError(f"alpha must be a finite number, got {alpha}")
     config_a, config_b = getattr(model_a, "config", None), getattr(model_b, "config", None)
-    if config_a is None or config_b is None or config_a.to_dict() != config_b.to_dict():
+    if config_a is None or config_b is None or config_a != config_b:
         raise WeightsError(f"cannot interpolate different architectures: {config_a} vs {config_b}")
     state_a, state_b = model_a.state_dict(), model_b.state_dict()
     if list(state_a) != list(state_b):
@@ -190,7 +209,7 @@ def interpolate_weights(model_a: SRResNet, model_b: SRResNet, alpha: float) -> S
             mixed[name] = value.to(a.dtype)
         else:
             mixed[name] = value.round().clamp_min(0).to(a.dtype)
-    model = SRResNet(config_a)
+    model = build_generator(config_a)
     model.load_state_dict(mixed)
     reference = next(iter(model_a.parameters()), None)
     if reference is not None:

@@ -3,17 +3,20 @@
 The residual-in-residual dense block (RRDB) with residual scaling 0.2 replaces SRResNet's residual block;
 upsampling is nearest-neighbour interpolation followed by a convolution (resize-convolution, Odena et al. 2016)
 instead of the sub-pixel convolution. It trains, saves and loads through the same paths as :class:`SRResNet`
-(``model.arch: rrdbnet``).
+(``model.arch: rrdbnet``; build it with :func:`rrdbnet`).
 """
 from __future__ import annotations
 
 import math
+import os
+from dataclasses import replace
+from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import ConfigError
+from .srresnet import GeneratorConfig
 
 #: ESRGAN's residual scaling: every residual branch is multiplied by 0.2 before it is added (Sec. 3.1).
 RESIDUAL_SCALE = 0.2
@@ -79,34 +82,76 @@ class RRDB(nn.Module):
         return x + self.residual_scale * self.blocks(x)
 
 
+#: ESRGAN's generator (Sec. 3.1 and 4.1): x4, 23 RRDBs, 64 channels, growth 32 (about 16.7 M parameters).
+ESRGAN_CONFIG = GeneratorConfig(arch="rrdbnet", scale=4, num_blocks=23, channels=64, growth=32)
+
+
 class RRDBNet(nn.Module):
     """ESRGAN's generator: SRResNet's layout with RRDBs, no BN, and nearest-neighbour + conv upsampling.
 
     conv3x3 -> ``num_blocks`` RRDBs -> conv3x3, plus the long skip -> per factor 2: nearest x2,
-    conv3x3, LeakyReLU -> conv3x3, LeakyReLU -> conv3x3 (3 channels). ESRGAN: 23 blocks, 64
-    channels, growth 32 (about 16.7 M parameters). Same interface as :class:`srgan_lite.SRResNet`.
+    conv3x3, LeakyReLU (``upsample``) -> conv3x3, LeakyReLU, conv3x3 to 3 channels (``tail``). Same
+    interface as :class:`srgan_lite.SRResNet`: a :class:`GeneratorConfig` (``arch="rrdbnet"``) in ``.config``.
 
     Args:
-        scale: 2, 4 or 8 (powers of two: one nearest-neighbour stage per factor 2).
-        num_blocks, channels, growth: the trunk's size.
+        config: the architecture (``arch="rrdbnet"``); None: :data:`ESRGAN_CONFIG` with ``overrides``.
+        **overrides: :class:`GeneratorConfig` fields replacing ESRGAN's, e.g. ``num_blocks=1, channels=8``:
+            ``scale`` (2, 4 or 8: one nearest-neighbour stage per factor 2), ``num_blocks``, ``channels``,
+            ``growth``.
     """
 
-    def __init__(self, scale: int = 4, num_blocks: int = 23, channels: int = 64, growth: int = 32) -> None:
+    def __init__(self, config: GeneratorConfig | None = None, **overrides: Any) -> None:
         super().__init__()
-        if scale not in (2, 4, 8):
-            raise ConfigError(f"RRDBNet scale={scale} is not supported: use 2, 4 or 8")
-        self.scale = scale
-        self.head = nn.Conv2d(3, channels, 3, padding=1)
-        self.body = nn.Sequential(*[RRDB(channels, growth) for _ in range(num_blocks)])
-        self.body_tail = nn.Conv2d(channels, channels, 3, padding=1)
-        self.upsample = nn.ModuleList(nn.Conv2d(channels, channels, 3, padding=1) for _ in range(int(math.log2(scale))))
-        self.hr_conv = nn.Conv2d(channels, channels, 3, padding=1)
-        self.tail = nn.Conv2d(channels, 3, 3, padding=1)
-        self.act = nn.LeakyReLU(0.2, inplace=True)
+        if config is not None and overrides:
+            raise TypeError(f"RRDBNet takes a config or overrides of ESRGAN's, not both (got {', '.join(overrides)})")
+        self.config = config = config or replace(ESRGAN_CONFIG, **overrides)
+        if config.arch != "rrdbnet":
+            raise ConfigError(f"RRDBNet cannot build model.arch={config.arch!r}: use build_generator(config)")
+        c, growth = config.channels, config.growth
+        self.head = nn.Conv2d(3, c, 3, padding=1)
+        self.body = nn.Sequential(*[RRDB(c, growth) for _ in range(config.num_blocks)])
+        self.body_tail = nn.Conv2d(c, c, 3, padding=1)
+        self.upsample = nn.Sequential(*[
+            nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, c, 3, padding=1),
+                          nn.LeakyReLU(0.2, inplace=True))
+            for _ in range(int(math.log2(config.scale)))
+        ])
+        self.tail = nn.Sequential(nn.Conv2d(c, c, 3, padding=1), nn.LeakyReLU(0.2, inplace=True),
+                                  nn.Conv2d(c, 3, 3, padding=1))
 
     def forward(self, lr: Tensor) -> Tensor:
         features = self.head(lr)
         features = features + self.body_tail(self.body(features))
-        for conv in self.upsample:
-            features = self.act(conv(F.interpolate(features, scale_factor=2, mode="nearest")))
-        return self.tail(self.act(self.hr_conv(features)))
+        return self.tail(self.upsample(features))
+
+    def receptive_radius(self) -> int:
+        """LR pixels on each side that one output pixel depends on: the context a tile needs.
+
+        At LR: head (1) + 15 per RRDB (3 dense blocks, each a path through 5 convs 3x3) + the conv after
+        the trunk (1); each upsampling conv3x3 adds 1 pixel at its (doubled) resolution, the two last convs
+        2 HR pixels.
+        """
+        radius, factor = 1 + 15 * self.config.num_blocks + 1, 1
+        for _ in self.upsample:
+            factor *= 2
+            radius += 1 / factor
+        return math.ceil(radius + 2 / factor)
+
+
+def rrdbnet(*, weights: str | os.PathLike | None = None, **overrides: Any) -> RRDBNet:
+    """Build ESRGAN's generator (Wang et al., ECCV Workshops 2018): by default x4, 23 RRDBs, 64 channels,
+    growth 32, initialised as ESRGAN does (Kaiming x 0.1).
+
+    Args:
+        weights: a registered name or a ``.safetensors`` file holding an RRDBNet; returned in eval mode.
+        **overrides: :class:`GeneratorConfig` fields replacing ESRGAN's (``scale``, ``num_blocks``,
+            ``channels``, ``growth``); with ``weights`` they may only repeat the weights' own values.
+
+    Raises:
+        WeightsError: unknown weights, weights of another architecture, or overrides that contradict them.
+    """
+    if weights is not None:
+        from .pretrained import pretrained_generator
+
+        return pretrained_generator("rrdbnet", weights, overrides)
+    return RRDBNet(**overrides)

@@ -2,7 +2,7 @@
 
 :func:`merge` checks names and types against each field's annotation (so ``run.init=123`` fails although
 the field's default is None); :func:`validate` checks ranges, choices, and options that would be ignored
-by the chosen stage or loss (an option either does what it says or is refused).
+by the chosen stage, schedule, pipeline, loss or model (an option either does what it says or is refused).
 """
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ import dataclasses
 import re
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import ConfigError
+from ..losses.adversarial import GAN_LOSSES
 from ..losses.content import CONTENT_LOSSES
 
+PROFILES = ("quick", "paper")
 STAGES = ("srresnet", "srgan")
 SCHEDULES = ("constant", "step", "cosine")
 AMP_MODES = ("auto", "bf16", "off")
@@ -122,31 +125,35 @@ def _at_least(pairs: list[tuple[str, float]], low: float, what: str) -> None:
             raise ConfigError(f"{name}={value} must be {what}")
 
 
-def validate(config: Any) -> None:
-    """Ranges, choices, and options that the chosen stage or loss would ignore."""
+def validate(config: Any, preset: Callable[[str, str], Any]) -> None:
+    """Ranges, choices, and options that the chosen stage, schedule, pipeline, loss or model would ignore.
+
+    ``preset(profile, stage)`` is the profile's preset: an ignored option is refused only when it differs from
+    the preset's value, i.e. when the user set it (a preset may fill fields that its own choices ignore).
+    """
     model, data, run, optim, loss = config.model, config.data, config.run, config.optim, config.loss
-    gan = run.stage == "srgan"
+    _choose("profile", config.profile, PROFILES)
     _choose("run.stage", run.stage, STAGES)
     _choose("optim.schedule", optim.schedule, SCHEDULES)
     _choose("run.amp", run.amp, AMP_MODES)
     _choose("loss.content", loss.content, CONTENT_LOSSES)
+    _choose("loss.gan_type", loss.gan_type, tuple(GAN_LOSSES))
     _choose("run.sync_bn", run.sync_bn, SYNC_BN)
     _choose("data.pipeline", data.pipeline, PIPELINES)
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", run.device):
         raise ConfigError(f"run.device={run.device!r} is unknown: use auto, cpu, cuda or cuda:N")
     if data.patch_size % model.scale or data.patch_size < model.scale:
         raise ConfigError(f"data.patch_size={data.patch_size} must be a positive multiple of the scale {model.scale}")
-    if gan and data.patch_size % 16:
+    if run.stage == "srgan" and data.patch_size % 16:
         raise ConfigError(f"data.patch_size={data.patch_size}: the discriminator needs a multiple of 16 (paper: 96)")
     _at_least([("data.batch_size", data.batch_size), ("run.steps", run.steps),
                ("run.keep_checkpoints", run.keep_checkpoints)], 1, "at least 1")
-    _at_least([("data.workers", data.workers), ("data.val_crop", data.val_crop),
+    _at_least([("data.workers", data.workers), ("data.val_crop", data.val_crop), ("data.val_split", data.val_split),
                ("data.max_val_images", data.max_val_images), ("run.seed", run.seed), ("run.log_every", run.log_every),
                ("run.val_every", run.val_every), ("run.ckpt_every", run.ckpt_every),
                ("optim.grad_clip", optim.grad_clip), ("optim.min_lr_ratio", optim.min_lr_ratio),
                ("loss.pixel_weight", loss.pixel_weight), ("loss.phase_weight", loss.phase_weight),
                ("loss.adversarial_weight", loss.adversarial_weight),
-               ("loss.adversarial_warmup", loss.adversarial_warmup),
                *((f"optim.milestones[{i}]", m) for i, m in enumerate(optim.milestones))], 0, "0 or more")
     for name, value in (("optim.lr", optim.lr), ("optim.lr_d", optim.lr_d), ("optim.gamma", optim.gamma),
                         ("loss.content_rescale", loss.content_rescale)):
@@ -157,38 +164,50 @@ def validate(config: Any) -> None:
     for index, beta in enumerate(optim.betas):
         if not 0 <= beta < 1:
             raise ConfigError(f"optim.betas[{index}]={beta} must be in [0, 1) (paper: beta1 = 0.9)")
+    if not 0 <= run.ema_decay < 1:
+        raise ConfigError(f"run.ema_decay={run.ema_decay} must be in [0, 1): 0 turns the average off, 0.999 is usual")
     if data.shift_jitter < 0 or data.shift_jitter % model.scale:
         raise ConfigError(f"data.shift_jitter={data.shift_jitter} must be a non-negative multiple of the scale {model.scale}")
-    if loss.phase_window < 0 or loss.phase_window % model.scale or loss.phase_window > data.patch_size:
-        raise ConfigError(f"loss.phase_window={loss.phase_window} must be 0 (the whole crop) or a multiple of the "
-                          f"scale {model.scale} up to data.patch_size={data.patch_size}")
     if optim.freeze_upsampler and not run.init:
         raise ConfigError("optim.freeze_upsampler=true keeps the upsampler of the starting network: set run.init (--init) "
                           "to the weights to fine-tune, or remove it")
-    if loss.phase_window and not loss.phase_weight:
-        raise ConfigError(f"loss.phase_window={loss.phase_window} acts only with loss.phase_weight > 0; set both or neither")
+    if data.val and data.val_split:
+        raise ConfigError(f"data.val={data.val} and data.val_split={data.val_split} both choose the validation images: "
+                          f"set data.val_split=0 to validate on {data.val}, or data.val=null")
     for name, value in (("data.train", data.train), ("data.val", data.val), ("run.init", run.init),
                         ("loss.vgg_weights", loss.vgg_weights)):
         if value is not None and not value.strip():
             raise ConfigError(f"{name} is empty: give a name or a path" + ("" if name == "data.train" else " (or null)"))
-    _refuse_ignored(config, gan)
+    _refuse_ignored(config, preset(config.profile, run.stage))
 
 
-def _refuse_ignored(config: Any, gan: bool) -> None:
-    """Options that only act in SRGAN, or beside a feature content loss: set elsewhere, they would do nothing."""
-    data, optim, loss = config.data, config.optim, config.loss
-    if not gan:
-        for name, value, off in (("data.shift_jitter", data.shift_jitter, 0), ("optim.lr_d", optim.lr_d, None),
-                                 ("loss.adversarial_warmup", loss.adversarial_warmup, 0)):
-            if value != off:
-                raise ConfigError(f"{name}={value} acts in SRGAN training only (run.stage=srgan); "
-                                  f"remove it for run.stage={config.run.stage}")
-    if loss.content == "mse":
-        for name, value, off in (("loss.pixel_weight", loss.pixel_weight, 0), ("loss.content_rescale", loss.content_rescale, None),
-                                 ("loss.phase_free_content", loss.phase_free_content, False)):
-            if value != off:
-                raise ConfigError(f"{name}={value} acts beside a feature content loss only (loss.content=vgg22, "
-                                  f"vgg54, lite0 or lite0_norm); with loss.content=mse remove it")
+def _refuse_ignored(config: Any, reference: Any) -> None:
+    """Options set away from the preset (``reference``) where they would do nothing: an option acts or is refused."""
+    model, data, optim, loss, stage = config.model, config.data, config.optim, config.loss, config.run.stage
+    rules = (  # (options, whether they act, why not and what to do)
+        (("data.shift_jitter", "optim.lr_d", "loss.adversarial_weight", "loss.gan_type"), stage == "srgan",
+         f"acts in SRGAN training only (run.stage=srgan); remove it for run.stage={stage}"),
+        (("optim.milestones", "optim.gamma"), optim.schedule == "step",
+         f"acts with optim.schedule=step only; remove it, or set optim.schedule=step (now {optim.schedule})"),
+        (("optim.min_lr_ratio",), optim.schedule == "cosine",
+         f"acts with optim.schedule=cosine only; remove it, or set optim.schedule=cosine (now {optim.schedule})"),
+        (("data.workers",), data.pipeline == "loader",
+         "acts with data.pipeline=loader only (the device pipeline has no workers); remove it"),
+        (("loss.vgg_weights", "loss.allow_random_vgg"), loss.content in ("vgg22", "vgg54"),
+         f"acts with a VGG content loss only (loss.content=vgg22 or vgg54); with loss.content={loss.content} remove it"),
+        (("loss.pixel_weight", "loss.content_rescale"), loss.content != "mse",
+         "acts beside a feature content loss only (loss.content=vgg22, vgg54 or lite0_norm); with loss.content=mse "
+         "remove it"),
+        (("optim.freeze_generator_bn",), model.batch_norm,
+         f"acts on G's BatchNorm layers, and this model has none (model.batch_norm=false, model.arch={model.arch}); "
+         "remove it"),
+    )
+    for names, acts, advice in rules:
+        for dotted in names if not acts else ():
+            section, name = dotted.split(".")
+            value = getattr(getattr(config, section), name)
+            if value != getattr(getattr(reference, section), name):
+                raise ConfigError(f"{dotted}={value} {advice}")
 
 
 def _choose(name: str, value: Any, choices: tuple) -> None:

@@ -2,11 +2,14 @@
 
 Profiles (chosen in one place, :func:`make_config`):
 
-* ``paper``: the paper's recipe (Sec. 3.2). 16 random 96x96 HR crops per batch, Adam with
-  beta1 = 0.9 at 10^-4. SRResNet: 10^6 iterations with MSE. SRGAN: initialised from a trained SRResNet,
-  10^5 iterations at 10^-4 then 10^5 at 10^-5, VGG54 content loss + 10^-3 adversarial loss, one
-  D step per G step. The profile names no SRResNet: training it needs ``--init`` (``run.init``), a
-  paper-trained SRResNet's ``.safetensors`` (or ``srresnet_x4``, the small CPU-trained one shipped here).
+* ``paper``: the paper's recipe (Sec. 3.2). The paper's network and initialisation (``PAPER_CONFIG``: no
+  ICNR), 16 random 96x96 HR crops per batch without flips or rotations, fp32, Adam with beta1 = 0.9 at
+  10^-4. SRResNet: 10^6 iterations with MSE. SRGAN: initialised from a trained SRResNet, 10^5 iterations
+  at 10^-4 then 10^5 at 10^-5, VGG54 content loss + 10^-3 adversarial loss, one D step per G step. The
+  profile names no SRResNet: training it needs ``--init`` (``run.init``), a paper-trained SRResNet's
+  ``.safetensors`` (or ``srresnet_x4``, the small CPU-trained one shipped here). Validation: 10 training
+  images held out (``data.val_split``), not a test set. What cannot be the paper's is listed by
+  :func:`paper_deviations`, which :func:`srgan_lite.training.loop.train` prints when a paper run starts.
 * ``quick``: the same networks and losses, sized to finish in a minute or two on 2 CPU cores
   (48x48 crops, a few hundred steps, the scikit-image photos). SRGAN's quick profile uses the
   paper's SRGAN-MSE variant (Table 1), which needs no pretrained VGG19.
@@ -21,10 +24,11 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
-from ..models.srresnet import GeneratorConfig
-from .checks import STAGES, merge, validate
+from ..models.srresnet import PAPER_CONFIG, GeneratorConfig
+from .checks import PROFILES, STAGES, merge, validate
 
-PROFILES = ("quick", "paper")
+__all__ = ["PROFILES", "DataConfig", "LossConfig", "OptimConfig", "RunConfig", "TrainConfig", "make_config",
+           "paper_deviations", "preset"]
 
 
 @dataclass
@@ -33,11 +37,14 @@ class DataConfig:
 
     Args:
         train: a benchmark/dataset name (``skimage``, ``DIV2K_train_HR``, ...) or a folder of HR images.
-        val: the same for validation (PSNR/SSIM under the evaluation protocol), or ``None``.
+        val: the same for validation (PSNR/SSIM under the evaluation protocol), or ``None``. Single-channel
+            images are scored on their grey values, as :func:`srgan_lite.evaluation.evaluate` does.
+        val_split: hold this many training images out for validation instead (chosen from ``run.seed`` alone,
+            removed from the training images; 0 = off). Refused together with ``val``.
         data_dir: root of downloaded datasets (else ``$SRGAN_LITE_DATA``, else a user cache dir).
         patch_size: HR crop size (96 in the paper); LR crops are ``patch_size / scale``.
         batch_size: global batch (16 in the paper), split across DDP ranks.
-        workers: DataLoader worker processes (``pipeline=loader``; the device pipeline has no workers).
+        workers: DataLoader worker processes (``pipeline=loader`` only; the device pipeline has no workers).
         val_crop: centre-crop validation HR images to this size (0 = whole images).
         max_val_images: validate on at most this many images (0 = all).
         augment: random flips and 90-degree rotations of the training crops (not in the paper).
@@ -51,6 +58,7 @@ class DataConfig:
 
     train: str = "skimage"
     val: str | None = "Set5"
+    val_split: int = 0
     data_dir: str | None = None
     patch_size: int = 96
     batch_size: int = 16
@@ -70,15 +78,15 @@ class OptimConfig:
         lr: initial learning rate of G and D (paper: 10^-4).
         betas: Adam's (beta1, beta2) (paper: beta1 = 0.9).
         schedule: ``constant``, ``step`` (multiply by ``gamma`` at each of ``milestones``) or
-            ``cosine`` (to ``lr * min_lr_ratio`` at the last step).
-        milestones: steps at which ``step`` decays (paper SRGAN: [100000]).
-        gamma: decay factor of ``step`` (paper: 0.1, i.e. 10^-4 -> 10^-5).
-        min_lr_ratio: final lr / initial lr of ``cosine``.
+            ``cosine`` (to ``lr * min_lr_ratio`` at the last step); see :mod:`.schedule`.
+        milestones: steps at which ``step`` decays (paper SRGAN: [100000]); ``schedule=step`` only.
+        gamma: decay factor of ``step`` (paper: 0.1, i.e. 10^-4 -> 10^-5); ``schedule=step`` only.
+        min_lr_ratio: final lr / initial lr of ``cosine``; ``schedule=cosine`` only.
         grad_clip: clip G's and D's gradient norm to this (0 = off; not in the paper).
         lr_d: D's initial learning rate when it differs from G's (None = ``lr``, as in the paper).
         freeze_generator_bn: keep G's BatchNorm layers on their running statistics (eval mode, no
             updates) while training, the usual way to fine-tune a BatchNorm network at small batch
-            (their affine weights still learn). Not in the paper.
+            (their affine weights still learn). Not in the paper; refused for a model without BatchNorm.
         freeze_upsampler: keep G's sub-pixel convolution stages and its last convolution at the weights it
             started from (``run.init``), so fine-tuning changes what G computes at LR resolution, not how it
             lays it out on the x4 lattice. Not in the paper.
@@ -98,35 +106,30 @@ class OptimConfig:
 
 @dataclass
 class LossConfig:
-    """The objective. SRResNet: MSE (Eq. 4). SRGAN: Eq. (3) = content + adversarial_weight * Eq. (6).
+    """The objective (:mod:`.objective`). SRResNet: MSE (Eq. 4). SRGAN: Eq. (3) = content + adversarial_weight * l_Gen.
 
     Args:
         content: ``mse``, ``vgg22`` or ``vgg54`` (the paper's, Table 1; vgg54 is its SRGAN default), or
-            ``lite0`` (EfficientNet-Lite0 features, offline). Used by both stages (SRResNet-VGG22 is Table 1's).
+            ``lite0_norm`` (EfficientNet-Lite0 features, offline). Used by both stages (SRResNet-VGG22 is Table 1's).
         content_rescale: feature-map rescaling (None = the network's constant: 1/12.75 for VGG, as in the
-            paper; ``losses.LITE0_RESCALE`` for lite0).
+            paper; ``losses.LITE0_NORM_RESCALE`` for lite0_norm).
         pixel_weight: weight of an extra pixel-MSE term beside a feature content loss (paper: 0).
-        phase_weight: weight of ``losses.subpixel_phase_loss``, which removes a 4-pixel grid locked to the
-            LR lattice (paper: 0).
-        phase_window: compare those patterns per tile of this many HR pixels (a multiple of the scale), so a
-            grid confined to textured regions counts too (0 = over the whole crop).
-        phase_free_content: the feature content loss sees SR and HR without their tiled sub-pixel phase
-            pattern (tiles of ``phase_window``, else 16 px), so it cannot reward a grid (not in the paper).
-        adversarial_weight: 10^-3 in the paper.
-        adversarial_warmup: ramp the adversarial weight linearly from 0 over this many steps (0 = off).
-        vgg_weights: ``imagenet`` (torchvision, via the torch hub cache) or a state-dict path.
+        phase_weight: weight of ``losses.subpixel_phase_loss``, which removes a grid of period ``model.scale``
+            locked to the LR lattice (paper: 0).
+        adversarial_weight: 10^-3 in the paper; SRGAN only.
+        gan_type: the adversarial game, from ``losses.GAN_LOSSES``: ``vanilla`` (the paper's Eq. 2 and 6) or
+            ``relativistic`` (ESRGAN's relativistic average GAN); SRGAN only.
+        vgg_weights: ``imagenet`` (torchvision, via the torch hub cache) or a state-dict path; VGG losses only.
         allow_random_vgg: if the VGG19 weights cannot be had, continue with random weights
-            (loudly). Off by default: never fall back silently.
+            (loudly). Off by default: never fall back silently. VGG losses only.
     """
 
     content: str = "mse"
     content_rescale: float | None = None
     pixel_weight: float = 0.0
     phase_weight: float = 0.0
-    phase_window: int = 0
-    phase_free_content: bool = False
     adversarial_weight: float = 1e-3
-    adversarial_warmup: int = 0
+    gan_type: str = "vanilla"
     vgg_weights: str = "imagenet"
     allow_random_vgg: bool = False
 
@@ -146,7 +149,10 @@ class RunConfig:
         sync_bn: ``auto`` (on when more than one process trains), ``true`` or ``false``: BatchNorm in G
             and D normalises with the statistics of the whole global batch, not of each process's slice
             (:class:`srgan_lite.training.distributed.SyncBatchNorm2d`; one process: no effect).
-        seed: seeds model initialisation and the data stream; a resumed run repeats it exactly.
+        seed: seeds model initialisation, the data stream and ``data.val_split``; a resumed run repeats it exactly.
+        ema_decay: keep an exponential moving average of G's weights and BatchNorm statistics with this decay
+            (0 = off; e.g. 0.999; not in the paper). When on, validation and ``generator.safetensors`` use the
+            average (:mod:`.ema`).
         log_every, val_every, ckpt_every: intervals in steps (0 = never, except at the end).
         keep_checkpoints: keep the last K checkpoints.
         progress: show a tqdm bar (off in notebooks, which print log lines instead).
@@ -161,6 +167,7 @@ class RunConfig:
     compile: bool = False
     sync_bn: str | bool = "auto"
     seed: int = 0
+    ema_decay: float = 0.0
     log_every: int = 100
     val_every: int = 5000
     ckpt_every: int = 5000
@@ -191,18 +198,20 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
         config = cls()
         merge(config, data)
-        validate(config)
+        validate(config, preset)
         return config
 
 
 def _paper(stage: str) -> TrainConfig:
-    config = TrainConfig(profile="paper")
-    config.data = DataConfig(train="DIV2K_train_HR", val="Set5", patch_size=96, batch_size=16, workers=4)
+    config = TrainConfig(model=PAPER_CONFIG, profile="paper")
+    # validation on training images held out, not on Set5: a test set must not choose checkpoints
+    config.data = DataConfig(train="DIV2K_train_HR", val=None, val_split=10, patch_size=96, batch_size=16, workers=4,
+                             augment=False)
     if stage == "srresnet":
-        config.run = RunConfig(stage="srresnet", steps=1_000_000)
+        config.run = RunConfig(stage="srresnet", steps=1_000_000, amp="off")
         config.loss = LossConfig(content="mse")
     else:
-        config.run = RunConfig(stage="srgan", steps=200_000)  # init: a trained SRResNet, passed by the user
+        config.run = RunConfig(stage="srgan", steps=200_000, amp="off")  # init: a trained SRResNet, passed by the user
         config.optim = OptimConfig(lr=1e-4, schedule="step", milestones=[100_000], gamma=0.1)
         config.loss = LossConfig(content="vgg54", adversarial_weight=1e-3)
     return config
@@ -224,6 +233,39 @@ def _quick(stage: str) -> TrainConfig:
     return config
 
 
+def preset(profile: str, stage: str) -> TrainConfig:
+    """The profile's preset for a stage (a fresh object): what :func:`make_config` starts from, and what the
+    checks compare with to tell an option the user set from the preset's (:func:`.checks.validate`)."""
+    return _paper(stage) if profile == "paper" else _quick(stage)
+
+
+def paper_deviations(config: TrainConfig) -> list[str]:
+    """Where a ``paper`` run cannot be, or is not, the paper's recipe (Sec. 3.2), one line each.
+
+    Always: the training images (the paper's 350 thousand ImageNet images are not downloadable here); with a
+    VGG content loss, what its 1/12.75 means; then every recipe option set away from the paper preset.
+    """
+    data, loss = config.data, config.loss
+    lines = [f"training images: data.train={data.train}, not the paper's 350 thousand ImageNet images"]
+    if loss.content in ("vgg22", "vgg54") and loss.content_rescale is None:
+        lines.append("VGG content loss: the paper's 1/12.75 rescaled VGG19 maps computed on [0, 255] Caffe inputs; "
+                     "torchvision's VGG19 takes ImageNet-normalised inputs, so the same constant weighs Eq. (5) "
+                     "differently (losses.calibrate_rescale measures it)")
+    paper = preset("paper", config.run.stage).to_dict()
+    for section, fields in config.to_dict().items():
+        for name, value in fields.items() if isinstance(fields, dict) else ():
+            if f"{section}.{name}" not in _HOW_IT_RUNS and value != paper[section][name]:
+                lines.append(f"{section}.{name}={value} (paper: {paper[section][name]})")
+    return lines
+
+
+#: Fields that say where and how a run executes, not what it trains: no deviation from the recipe.
+_HOW_IT_RUNS = ("data.train", "data.val", "data.val_split", "data.data_dir", "data.workers", "data.val_crop",
+                "data.max_val_images", "data.pipeline", "loss.vgg_weights", "run.init", "run.device",
+                "run.channels_last", "run.compile", "run.sync_bn", "run.seed", "run.log_every", "run.val_every",
+                "run.ckpt_every", "run.keep_checkpoints", "run.progress")
+
+
 def make_config(profile: str = "quick", stage: str = "srresnet", overrides: list[str] | None = None,
                 yaml_file: str | Path | None = None) -> TrainConfig:
     """The one place a configuration is chosen: profile preset, then a YAML file, then ``key=value`` overrides.
@@ -238,7 +280,7 @@ def make_config(profile: str = "quick", stage: str = "srresnet", overrides: list
         raise ConfigError(f"--profile {profile!r} is unknown: choose {' or '.join(PROFILES)}")
     if stage not in STAGES:
         raise ConfigError(f"--stage {stage!r} is unknown: choose {' or '.join(STAGES)}")
-    config = _paper(stage) if profile == "paper" else _quick(stage)
+    config = preset(profile, stage)
     if yaml_file is not None:
         path = Path(yaml_file)
         try:
@@ -253,7 +295,7 @@ def make_config(profile: str = "quick", stage: str = "srresnet", overrides: list
         if not sep:
             raise ConfigError(f"--set {item!r}: expected key=value, e.g. optim.lr=1e-5")
         merge(config, _nest(key.strip(), _parse_value(value)))
-    validate(config)
+    validate(config, preset)
     return config
 
 

@@ -5,24 +5,25 @@ the process group and seed (:func:`start`); build G (from ``run.init`` if set) a
 BatchNorm synchronised across processes when ``run.sync_bn`` says so (:func:`build_networks`); the loss
 (:func:`build_loss`); Adam and the schedules (:func:`build_optimizers`); DDP around the networks
 (:func:`wrap_networks`); the training crops and validation images (:func:`training_images`,
-:func:`validation_images`). Whatever may download (datasets, VGG19's weights) runs on rank 0 first.
+:func:`hold_out`, :func:`validation_images`). Whatever may download (datasets, VGG19's weights) runs on rank 0 first.
 """
 from __future__ import annotations
 
+import dataclasses
 import random
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..errors import ConfigError
 from .. import losses
+from ..errors import ConfigError
 from ..models.discriminator import Discriminator
-from ..models.srresnet import SRResNet
 from . import distributed as ddp
 from .config import TrainConfig
+from .schedule import scheduler
 
 
 def start(config: TrainConfig) -> tuple[ddp.Dist, torch.device]:
@@ -48,24 +49,30 @@ def memory_format(config: TrainConfig) -> torch.memory_format:
 
 
 def build_networks(config: TrainConfig, info: ddp.Dist, device: torch.device, *,
-                   resume: bool) -> tuple[SRResNet, Discriminator | None]:
-    """G (with ``run.init``'s weights unless resuming) and, for SRGAN, D, on ``device``.
+                   resume: bool) -> tuple[nn.Module, Discriminator | None]:
+    """G of ``model.arch`` (with ``run.init``'s weights unless resuming) and, for SRGAN, D, on ``device``.
 
     Raises:
         ConfigError: the paper's SRGAN without ``run.init`` (it starts from a trained SRResNet), or
-            ``run.init`` weights of another architecture.
+            ``run.init`` weights of another architecture (``model.arch`` or its sizes).
     """
+    from ..models.architectures import build_generator
+
     run, gan = config.run, config.run.stage == "srgan"
     if gan and config.profile == "paper" and not run.init and not resume:
         raise ConfigError("the paper's SRGAN starts from a trained SRResNet: pass --init srresnet_x4 (the shipped one) "
                           "or --init PATH.safetensors (run.init)")
     fmt = memory_format(config)
-    generator = SRResNet(config.model).to(device, memory_format=fmt)
+    generator = build_generator(config.model).to(device, memory_format=fmt)
     if run.init and not resume:
         from ..models.pretrained import load_pretrained
 
         source = load_pretrained(run.init)
-        if source.config != config.model:
+        if source.config.arch != config.model.arch:
+            raise ConfigError(f"run.init={run.init} is a generator of model.arch={source.config.arch}, but the config "
+                              f"has model.arch={config.model.arch}: set model.arch={source.config.arch} or pick other weights")
+        # ICNR only initialises the weights that run.init replaces: any other difference is another network
+        if dataclasses.replace(source.config, icnr=config.model.icnr) != config.model:
             raise ConfigError(f"run.init={run.init} is a {source.config} generator, but model is {config.model}")
         generator.load_state_dict(source.state_dict())
     discriminator = Discriminator(config.data.patch_size).to(device, memory_format=fmt) if gan else None
@@ -82,30 +89,26 @@ def build_loss(config: TrainConfig, info: ddp.Dist, device: torch.device) -> los
     def build(_first: bool) -> losses.PerceptualLoss:
         return losses.PerceptualLoss(loss.content, adversarial_weight=loss.adversarial_weight,
                                      pixel_weight=loss.pixel_weight, phase_weight=loss.phase_weight,
-                                     phase_window=loss.phase_window, phase_free_content=loss.phase_free_content,
+                                     scale=config.model.scale, gan_type=loss.gan_type,
                                      rescale=loss.content_rescale, vgg_weights=loss.vgg_weights,
                                      allow_random_fallback=loss.allow_random_vgg).to(device)
 
     return ddp.main_first(info, build)
 
 
-def build_optimizers(config: TrainConfig, generator: nn.Module, discriminator: nn.Module | None,
-                     lr_factor: Callable[[TrainConfig, int], float]) -> tuple[Any, Any, Any, Any]:
-    """Adam for G and D (``optim.lr``, ``optim.lr_d``) and per-step schedules ``lr * lr_factor(config, step)``."""
+def build_optimizers(config: TrainConfig, generator: nn.Module,
+                     discriminator: nn.Module | None) -> tuple[Any, Any, Any, Any]:
+    """Adam for G and D (``optim.lr``, ``optim.lr_d``) and their per-step schedules (:mod:`.schedule`)."""
     optim = config.optim
-
-    def schedule(optimizer):
-        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(config, step))
-
     if optim.freeze_upsampler:  # the sub-pixel convolutions and the last conv keep the starting network's weights
         for module in (generator.upsample, generator.tail):
             module.requires_grad_(False)
     trainable = [p for p in generator.parameters() if p.requires_grad]
     opt_g = torch.optim.Adam(trainable, lr=optim.lr, betas=optim.betas)
     if discriminator is None:
-        return opt_g, schedule(opt_g), None, None
+        return opt_g, scheduler(config, opt_g), None, None
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=optim.lr_d or optim.lr, betas=optim.betas)
-    return opt_g, schedule(opt_g), opt_d, schedule(opt_d)
+    return opt_g, scheduler(config, opt_g), opt_d, scheduler(config, opt_d)
 
 
 def wrap_networks(config: TrainConfig, generator: nn.Module, discriminator: nn.Module | None, info: ddp.Dist,
@@ -151,20 +154,41 @@ def device_stream(config: TrainConfig, dataset, device: torch.device):
     return DeviceCropStream.from_dataset(dataset.base, seed=config.run.seed, device=device)
 
 
-def validation_images(config: TrainConfig, info: ddp.Dist) -> list:
-    """``data.val`` as (name, image) pairs, at most ``max_val_images``, centre-cropped to ``val_crop``."""
+def hold_out(config: TrainConfig, images: list) -> tuple[list, list]:
+    """``data.val_split``: (training images, held-out images), the held-out ones chosen from ``run.seed`` alone.
+
+    A generator of its own draws them, so the global random state (and with it an exact resume) is untouched.
+    """
+    count = config.data.val_split
+    if not count:
+        return images, []
+    if count >= len(images):
+        raise ConfigError(f"data.val_split={count} would hold out all {len(images)} training images: lower it")
+    held = set(random.Random(config.run.seed).sample(range(len(images)), count))
+    return [x for i, x in enumerate(images) if i not in held], [x for i, x in enumerate(images) if i in held]
+
+
+def validation_images(config: TrainConfig, info: ddp.Dist, held_out: Sequence[Any] = ()) -> list:
+    """``data.val`` (or the ``held_out`` images of ``data.val_split``) as (name, image) pairs, at most
+    ``max_val_images``, centre-cropped to ``val_crop``.
+
+    Single-channel files stay (H, W) arrays, which :func:`srgan_lite.evaluation.evaluate` scores on their grey
+    values (Set14's ``bridge``), so a run's validation PSNR is the protocol's.
+    """
     from ..data.crops import load_eval_images
     from ..data.datasets import resolve_dataset, skimage_photos
     from .log import centre_crop
 
     data = config.data
-    if not data.val:
+    if data.val_split:
+        images = load_eval_images(list(held_out), keep_gray=True)
+    elif not data.val:
         return []
-    if data.val == "skimage":
+    elif data.val == "skimage":
         images = skimage_photos()
     else:
         folder = ddp.main_first(info, lambda download: resolve_dataset(data.val, data.data_dir, download=download))
-        images = load_eval_images(folder)
+        images = load_eval_images(folder, keep_gray=True)
     if data.max_val_images:
         images = images[: data.max_val_images]
     if data.val_crop:

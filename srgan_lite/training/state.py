@@ -1,14 +1,17 @@
-"""A run's state on disk: checkpoints (models, optimizers, schedulers, step, RNG states, config) and resuming.
+"""A run's state on disk: checkpoints (models, optimizers, schedulers, EMA, step, RNG states, config) and resuming.
 
 A checkpoint is one ``torch.save`` dict, written atomically by rank 0 every ``run.ckpt_every`` steps as
 ``checkpoints/step_NNNNNNNN.pt`` (the newest ``run.keep_checkpoints`` are kept), with the keys ``step``,
-``config``, ``rng``, ``generator``, ``opt_g``, ``sched_g`` and, for SRGAN, ``discriminator``, ``opt_d``,
-``sched_d``. Resuming restores all of them, so that on a CPU with a fixed seed the resumed run repeats the
-uninterrupted one's losses exactly; a checkpoint of another stage or architecture is refused by name.
+``config``, ``rng`` and one per object the trainer names (:meth:`srgan_lite.training.loop.Trainer.checkpointed`):
+``generator``, ``opt_g``, ``sched_g``, for SRGAN ``discriminator``, ``opt_d``, ``sched_d``, and with
+``run.ema_decay`` ``ema``. Resuming restores all of them, so that on a CPU with a fixed seed the resumed run
+repeats the uninterrupted one's losses exactly; a checkpoint of another stage or architecture is refused by name.
+This module knows no trainer: it saves and loads what it is given.
 """
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +25,8 @@ from . import distributed as ddp
 from .log import read_history
 
 #: Fields a checkpoint's networks were built from: resuming with other values cannot load its weights.
-ARCHITECTURE_FIELDS = ("run.stage", "model.scale", "model.num_blocks", "model.channels", "model.batch_norm",
-                       "model.icnr", "data.patch_size")
+ARCHITECTURE_FIELDS = ("run.stage", "model.arch", "model.scale", "model.num_blocks", "model.channels",
+                       "model.batch_norm", "model.icnr", "model.growth", "data.patch_size")
 
 
 def rng_state() -> dict[str, Any]:
@@ -51,54 +54,59 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def save(trainer) -> Path | None:
-    """Write ``checkpoints/step_NNNNNNNN.pt`` atomically (rank 0) and keep the newest ``run.keep_checkpoints``."""
+def save(run_dir: Path, step: int, objects: Mapping[str, Any], *, config: dict[str, Any], keep: int,
+         info: ddp.Dist) -> Path | None:
+    """Write ``checkpoints/step_NNNNNNNN.pt`` atomically (rank 0) and keep the newest ``keep``.
+
+    Args:
+        objects: what has a ``state_dict`` (networks, optimizers, schedulers, the EMA), by checkpoint key.
+        config: the run's config as plain data (:meth:`TrainConfig.to_dict`).
+    """
     path = None
-    if trainer.info.is_main:
-        state = {"step": trainer.step, "config": trainer.config.to_dict(), "rng": rng_state(),
-                 "generator": trainer.generator.state_dict(), "opt_g": trainer.opt_g.state_dict(),
-                 "sched_g": trainer.sched_g.state_dict()}
-        if trainer.gan:
-            state.update(discriminator=trainer.discriminator.state_dict(), opt_d=trainer.opt_d.state_dict(),
-                         sched_d=trainer.sched_d.state_dict())
-        folder = trainer.run_dir / "checkpoints"
-        path = save_checkpoint(state, folder / f"step_{trainer.step:08d}.pt")
-        for old in sorted(folder.glob("step_*.pt"))[:-trainer.config.run.keep_checkpoints]:
+    if info.is_main:
+        state = {"step": step, "config": config, "rng": rng_state(),
+                 **{name: thing.state_dict() for name, thing in objects.items()}}
+        folder = run_dir / "checkpoints"
+        path = save_checkpoint(state, folder / f"step_{step:08d}.pt")
+        for old in sorted(folder.glob("step_*.pt"))[:-keep]:
             old.unlink()
-    ddp.barrier(trainer.info)
+    ddp.barrier(info)
     return path
 
 
-def resume(trainer) -> tuple[int, list[dict[str, float]]]:
-    """Load the newest checkpoint into the trainer's networks, optimizers, schedulers and RNGs.
+def resume(run_dir: Path, objects: Mapping[str, Any], *, config: dict[str, Any], device: torch.device,
+           info: ddp.Dist) -> tuple[int, list[dict[str, float]]]:
+    """Load the newest checkpoint of ``run_dir`` into ``objects`` (by key, as :func:`save` wrote them) and the RNGs.
 
     Returns the step it was saved at and the history up to that step (``history.csv`` loses later rows).
 
     Raises:
-        CheckpointError: no checkpoint, or one whose stage or architecture differs from the trainer's config.
+        CheckpointError: no checkpoint, one whose stage or architecture differs from ``config``, or one without
+            the state of one of ``objects`` (e.g. ``ema``: the run was trained with ``run.ema_decay=0``).
     """
-    path = latest_checkpoint(trainer.run_dir)
+    path = latest_checkpoint(run_dir)
     if path is None:
-        raise CheckpointError(f"--resume: no checkpoint in {trainer.run_dir / 'checkpoints'}; start without --resume")
-    state = load_checkpoint(path, map_location=trainer.device)
-    check_resumable(state.get("config", {}), trainer.config.to_dict(), path)
-    trainer.generator.load_state_dict(state["generator"])
-    trainer.opt_g.load_state_dict(state["opt_g"])
-    trainer.sched_g.load_state_dict(state["sched_g"])
-    if trainer.gan:
-        trainer.discriminator.load_state_dict(state["discriminator"])
-        trainer.opt_d.load_state_dict(state["opt_d"])
-        trainer.sched_d.load_state_dict(state["sched_d"])
+        raise CheckpointError(f"--resume: no checkpoint in {run_dir / 'checkpoints'}; start without --resume")
+    state = load_checkpoint(path, map_location=device)
+    check_resumable(state.get("config", {}), config, path)
+    missing = [name for name in objects if name not in state]
+    if missing:
+        raise CheckpointError(f"{path} holds no {missing[0]!r} state (the run was trained without it): resume with the "
+                              f"run's own config ({path.parent.parent / 'config.yaml'}) or start a new run folder")
+    for name, thing in objects.items():
+        thing.load_state_dict(state[name])
     step = int(state["step"])
     set_rng_state(state["rng"])
-    return step, (read_history(trainer.run_dir, step) if trainer.info.is_main else [])
+    return step, (read_history(run_dir, step) if info.is_main else [])
 
 
 def check_resumable(saved: dict[str, Any], current: dict[str, Any], path: Path) -> None:
     """CheckpointError naming the first of :data:`ARCHITECTURE_FIELDS` that differs between the two configs."""
     for dotted in ARCHITECTURE_FIELDS:
         section, name = dotted.split(".")
-        was, now = saved.get(section, {}).get(name), current[section][name]
+        # checkpoints written before model.arch existed hold SRResNets
+        was = saved.get(section, {}).get(name, "srresnet" if dotted == "model.arch" else None)
+        now = current[section][name]
         if dotted == "data.patch_size" and current["run"]["stage"] != "srgan":
             continue  # only D's input size depends on it
         if was != now:

@@ -52,7 +52,7 @@ def show_source(obj: Any, *, start: str | None = None, stop: str | None = None) 
 
     Args:
         obj: what to show (``inspect.getsource`` must find it), or its dotted name inside ``srgan_lite``, such as
-            ``"losses.pixel_mse"`` or ``"train.Trainer.generator_step"``.
+            ``"losses.pixel_mse"`` or ``"training.objective.SRGANObjective.generator_step"``.
         start: begin at the first line containing this text (default: the first line).
         stop: end before the first later line containing this text (default: the last line).
     """
