@@ -42,7 +42,8 @@ def _add_eval(sub) -> None:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--save-images", type=Path, help="write the super-resolved images here")
     p.add_argument("--no-perceptual", dest="perceptual", action="store_false",
-                   help="skip what PSNR misses (feature distance, high-frequency ratio, grid score): PSNR/SSIM only")
+                   help="skip what PSNR misses (feature distance, high-frequency ratio, grid score, top-octave energy, "
+                        "lattice excess, NIQE): PSNR/SSIM only")
     p.add_argument("--device", default="auto")
 
 

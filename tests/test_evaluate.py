@@ -117,3 +117,52 @@ def test_format_results():
     assert csv_lines[0].startswith("dataset,model,psnr_y,ssim_y") and csv_lines[1].startswith("Set5,bicubic,28.4237,")
     with pytest.raises(ConfigError):
         format_results(results, "xml")
+
+
+@pytest.fixture
+def photo_crops():
+    from skimage import data
+
+    # one crop large enough for NIQE (two 96 px blocks after shaving) and the lattice rings, one too small for both
+    return [("astronaut", data.astronaut()[:200, 100:396]), ("small", data.astronaut()[200:264, 200:272])]
+
+
+def test_perceptual_measures_add_texture_lattice_and_niqe_and_leave_psnr_alone(photo_crops):
+    plain = evaluate("bicubic", photo_crops, device="cpu")
+    result = evaluate("bicubic", photo_crops, device="cpu", perceptual=True)
+    for a, b in zip(plain.per_image, result.per_image):
+        assert (a["psnr_y"], a["ssim_y"]) == (b["psnr_y"], b["ssim_y"])  # bit-identical
+    big, small = result.per_image
+    assert big["top_octave"] < 0.05 < big["mid_band"] < 1  # bicubic leaves the top octave empty
+    assert abs(big["lattice_excess"]) < 0.3 and big["niqe"] > big["niqe_hr"]  # blur is less natural than HR
+    assert all(math.isnan(small[k]) for k in ("lattice_excess", "niqe", "niqe_hr", "grid_score"))
+    assert math.isfinite(small["top_octave"])
+    # the set's means leave out what an image was too small for
+    assert result.niqe == big["niqe"] and result.niqe_hr == big["niqe_hr"]
+    assert result.lattice_excess == big["lattice_excess"]
+    assert result.top_octave == pytest.approx((big["top_octave"] + small["top_octave"]) / 2)
+
+
+def test_table_prints_the_new_measures_beside_hr(photo_crops, tmp_path, capsys):
+    from srgan_lite.cli import main
+
+    folder = tmp_path / "crops"
+    folder.mkdir()
+    Image.fromarray(photo_crops[0][1]).save(folder / "astronaut.png")
+    assert main(["eval", "--model", "bicubic", "--dataset", str(folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["Set", "Metric", "bicubic", "HR"]
+    rows = {line.split()[1]: line.split()[2:] for line in lines[2:] if line.startswith("crops")}
+    assert rows["PSNR"][1] == "-" and rows["TopOct"][1] == "1.000" and rows["MidBand"][1] == "1.000"
+    assert rows["Lattice"][1] == "+0.00" and rows["Grid"][1] == "1.0"
+    assert float(rows["NIQE"][0]) > float(rows["NIQE"][1]) > 0  # HR's own NIQE beside the bicubic one
+    assert float(rows["TopOct"][0]) < 0.05
+    assert "NIQE: Mittal et al. 2013" in lines[-1]
+
+
+def test_csv_and_json_carry_the_new_measures(photo_crops):
+    result = evaluate("bicubic", photo_crops[:1], device="cpu", perceptual=True)
+    header = format_results([result], "csv").splitlines()[0].split(",")
+    assert {"top_octave", "mid_band", "lattice_excess", "niqe", "niqe_hr"} <= set(header)
+    one = json.loads(format_results(result, "json"))
+    assert one["niqe_hr"] == result.niqe_hr and "lattice_excess" in one["per_image"][0]

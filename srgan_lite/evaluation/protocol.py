@@ -56,6 +56,11 @@ class EvalResult:
     feature_distance: float | None = None
     hf_ratio: float | None = None
     grid_score: float | None = None
+    top_octave: float | None = None
+    mid_band: float | None = None
+    lattice_excess: float | None = None
+    niqe: float | None = None
+    niqe_hr: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -123,9 +128,13 @@ def evaluate(
         device: ``"auto"`` (CUDA if available), ``"cpu"``, ``"cuda"``, ...
         save_images: folder to write the SR images to (``<name>.png``).
         download: fetch a registered set that is not on disk.
-        perceptual: also measure what PSNR misses (:mod:`srgan_lite.evaluation.perceptual`): the uncalibrated
-            LPIPS-style feature distance (mean), the high-frequency power ratio SR/HR (mean) and the grid
-            score (geometric mean over images; 1 = as much 4-/2-pixel grid as HR).
+        perceptual: also measure what PSNR misses (:mod:`srgan_lite.evaluation.perceptual`, ``.texture``,
+            ``.niqe``): the uncalibrated LPIPS-style feature distance (mean), the high-frequency power ratio
+            SR/HR (mean), the grid score (geometric mean over images; 1 = as much 4-/2-pixel grid as HR),
+            the top-octave energy and the band below it (SR/HR, means), the lattice excess (mean; 0 = as
+            in HR) and NIQE of SR and of HR (``niqe_hr``) on the same shaved Y (means). Measures an image
+            is too small for (grid, lattice: 16 periods a side; NIQE: two 96 px blocks) are left out of
+            the means, None when no image qualifies.
     """
     device = pick_device(device)
     dataset_name, images = _images(dataset, data_dir, download)
@@ -162,13 +171,21 @@ def evaluate(
     if perceptual:
         extra = {"feature_distance": float(np.mean([r["feature_distance"] for r in rows])),
                  "hf_ratio": float(np.mean([r["hf_ratio"] for r in rows])),
-                 "grid_score": _geometric_mean([r["grid_score"] for r in rows])}
+                 "grid_score": _geometric_mean([r["grid_score"] for r in rows]),
+                 **{key: _mean([r[key] for r in rows]) for key in ("top_octave", "mid_band", "lattice_excess", "niqe",
+                                                                     "niqe_hr")}}
     return EvalResult(
         dataset=dataset_name, model=model_name, **extra,
         psnr_y=float(np.mean([r["psnr_y"] for r in rows])), ssim_y=float(np.mean([r["ssim_y"] for r in rows])),
         n_images=len(rows), per_image=rows, protocol=protocol_text(scale), scale=scale,
         seconds=time.perf_counter() - started,
     )
+
+
+def _mean(values: list[float]) -> float | None:
+    """Mean of the finite values (NaN: an image too small for the measure); None if none."""
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else None
 
 
 def _geometric_mean(values: list[float]) -> float | None:
@@ -180,41 +197,66 @@ def _geometric_mean(values: list[float]) -> float | None:
 def _perceptual_scores(sr: torch.Tensor, hr: torch.Tensor, scale: int, gray: bool) -> dict[str, float]:
     from ..data.convert import quantize
     from .metrics import spectral_energy_ratio
-    from .perceptual import feature_distance, grid_score
+    from .niqe import niqe, niqe_applies
+    from .perceptual import MIN_PERIODS, feature_distance, grid_score
+    from .texture import lattice_excess, top_octave_energy
 
+    nan = float("nan")
+    h, w = (side - 2 * scale for side in sr.shape[-2:])
+    # grid and lattice need MIN_PERIODS periods a side to resolve the spikes from their neighbours
+    periodic = min(h, w) >= MIN_PERIODS * scale
+    top, mid = (float(v[0]) for v in top_octave_energy(sr, hr, scale=scale, full_range=gray))
+    niqe_sr, niqe_hr = ((float(niqe(x, shave=scale, full_range=gray)[0]) for x in (sr, hr)) if niqe_applies(h, w)
+                        else (nan, nan))
+    if not np.isfinite(niqe_sr + niqe_hr):  # NaN for a flat image: keep SR's and HR's means over the same images
+        niqe_sr = niqe_hr = nan
     return {"feature_distance": float(feature_distance(quantize(sr), hr, shave=scale)[0]),
-            "hf_ratio": float(spectral_energy_ratio(sr, hr, shave=scale, full_range=gray)[0]),
-            # the grid score needs 64 px a side to resolve the grid's spikes from their neighbours
-            "grid_score": (float(grid_score(sr, hr, shave=scale, full_range=gray)[0])
-                           if min(sr.shape[-2:]) - 2 * scale >= 64 else float("nan"))}
+            "hf_ratio": float(spectral_energy_ratio(sr, hr, scale=scale, shave=scale, full_range=gray)[0]),
+            "grid_score": float(grid_score(sr, hr, scale=scale, shave=scale, full_range=gray)[0]) if periodic else nan,
+            "top_octave": top, "mid_band": mid,
+            "lattice_excess": float(lattice_excess(sr, hr, scale=scale, full_range=gray)[0]) if periodic else nan,
+            "niqe": niqe_sr, "niqe_hr": niqe_hr}
 
 
 #: Rows of the text table: (label, EvalResult field, format). The grid score gets one decimal: it divides by the
 #: median of a few spectral bins, and its second decimal differs between CPUs (8.37 on AVX2, 8.38 with AVX-512).
 TABLE_ROWS = (("PSNR", "psnr_y", "{:.2f}"), ("SSIM", "ssim_y", "{:.4f}"), ("FeatDist*", "feature_distance", "{:.4f}"),
-              ("HF ratio", "hf_ratio", "{:.3f}"), ("Grid", "grid_score", "{:.1f}"))
+              ("HF ratio", "hf_ratio", "{:.3f}"), ("Grid", "grid_score", "{:.1f}"), ("TopOct", "top_octave", "{:.3f}"),
+              ("MidBand", "mid_band", "{:.3f}"), ("Lattice", "lattice_excess", "{:+.2f}"), ("NIQE", "niqe", "{:.2f}"))
+#: What the HR column shows: each measure of HR against itself (1 or 0 by definition), and HR's own NIQE.
+HR_REFERENCE = {"feature_distance": 0.0, "hf_ratio": 1.0, "grid_score": 1.0, "top_octave": 1.0, "mid_band": 1.0,
+                "lattice_excess": 0.0}
 PERCEPTUAL_NOTE = ("*FeatDist: LPIPS-style distance on EfficientNet-Lite0 features, uncalibrated (equal weights, not "
                    "LPIPS); HF ratio: power above the LR Nyquist frequency, SR/HR; Grid: 4-/2-pixel-period power "
-                   "over its spectral neighbours, SR/HR (1 = as in HR)")
+                   "over its spectral neighbours, SR/HR (1 = as in HR); TopOct: power above 0.25 cycles/px, SR/HR; "
+                   "MidBand: from the LR Nyquist frequency to 0.25, SR/HR; Lattice: log10 of the scale-px-periodic "
+                   "peaks' contrast over their spectral neighbours, SR over HR (0 = as in HR); NIQE: Mittal et al. "
+                   "2013, MATLAB's pristine model, lower = more natural (not calibrated for SR). HR column: HR "
+                   "scored against itself, and its own NIQE")
 
 
 def _table(results: list[EvalResult]) -> str:
     datasets = list(dict.fromkeys(r.dataset for r in results))
     models = list(dict.fromkeys(r.model for r in results))
     cell = {(r.dataset, r.model): r for r in results}
-    header = ["Set", "Metric", *models]
+    perceptual = any(r.feature_distance is not None for r in results)
+    header = ["Set", "Metric", *models, *(["HR"] if perceptual else [])]
     lines = []
     for d in datasets:
+        # HR's NIQE is the same in every result of a set (same images, same shave)
+        niqe_hr = next((r.niqe_hr for r in results if r.dataset == d and r.niqe_hr is not None), None)
+        reference = {**HR_REFERENCE, "niqe": niqe_hr}
         for metric, key, fmt in TABLE_ROWS:
             values = [fmt.format(getattr(cell[d, m], key)) if (d, m) in cell and getattr(cell[d, m], key) is not None
                       else "-" for m in models]
             if key in ("psnr_y", "ssim_y") or any(v != "-" for v in values):
-                lines.append([d, metric, *values])
+                hr = [fmt.format(reference[key]) if reference.get(key) is not None else "-"] if perceptual else []
+                lines.append([d, metric, *values, *hr])
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     fmt_row = lambda row: "  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths)))  # noqa: E731
     rule = "-" * len(fmt_row(header))
     protocols = list(dict.fromkeys(r.protocol for r in results))
-    notes = [PERCEPTUAL_NOTE] if any(r.feature_distance is not None for r in results) else []
+    notes = [PERCEPTUAL_NOTE] if perceptual else []
     return "\n".join([fmt_row(header), rule, *map(fmt_row, lines), rule, *(f"Protocol: {p}" for p in protocols), *notes])
 
 
@@ -232,8 +274,8 @@ def format_results(results: EvalResult | list[EvalResult], fmt: str = "table") -
         return json.dumps(dicts[0] if len(dicts) == 1 else dicts, indent=2)
     if fmt == "csv":
         buffer = io.StringIO()
-        keys = ["dataset", "model", "psnr_y", "ssim_y", "feature_distance", "hf_ratio", "grid_score", "n_images", "scale",
-                "seconds", "protocol"]
+        keys = ["dataset", "model", "psnr_y", "ssim_y", "feature_distance", "hf_ratio", "grid_score", "top_octave",
+                "mid_band", "lattice_excess", "niqe", "niqe_hr", "n_images", "scale", "seconds", "protocol"]
         writer = csv.DictWriter(buffer, keys, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for r in results:
