@@ -23,7 +23,7 @@ from PIL import Image
 
 from srgan_lite import bicubic_degrade, imresize_uint8, load_eval_images, load_generator, modcrop, super_resolve
 from srgan_lite.data.datasets import resolve_dataset
-from srgan_lite.evaluation import protocol as evaluate
+from srgan_lite.evaluation import evaluate
 from srgan_lite.models.pretrained import WEIGHTS_DIR, publish
 
 CROP = ("Set14", "baboon", 280, 40, 160)  # set, image, top, left, size (HR pixels): fur and whiskers
