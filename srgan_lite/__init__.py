@@ -32,3 +32,12 @@ from .losses.vgg import VGGFeatures
 from .models.pretrained import load_pretrained
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``sl.viz`` on first use: the plotting helpers import matplotlib, which training and inference never need."""
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

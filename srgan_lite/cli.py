@@ -15,7 +15,7 @@ from .errors import SRGANLiteError
 def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train SRResNet (MSE) or SRGAN (perceptual loss)")
     p.add_argument("--stage", choices=["srresnet", "srgan"], default="srresnet")
-    p.add_argument("--profile", choices=["quick", "paper"], default="quick")
+    p.add_argument("--profile", choices=["quick", "paper", "texture"], default="quick")
     p.add_argument("--config", dest="config_file", help="YAML file with fields to override (see configs/)")
     p.add_argument("--data", help="training set: a name (skimage, DIV2K_train_HR, ...), a folder, or several joined by ','")
     p.add_argument("--val", help="validation set name or folder ('none' to skip)")
@@ -36,7 +36,7 @@ def _add_eval(sub) -> None:
     p = sub.add_parser("eval", help="PSNR/SSIM (and what PSNR misses) on benchmark sets under the stated protocol")
     p.add_argument("--model", action="append", required=True,
                    help="nearest, bicubic, a registered weights name, or a .safetensors file (repeatable)")
-    p.add_argument("--dataset", action="append", required=True, help="Set5, Set14, BSD100, Urban100, or a folder of HR images (repeatable)")
+    p.add_argument("--dataset", action="append", required=True, help="Set5, Set14, BSD100, Urban100, texture:gravel (held-out tiles), or a folder of HR images (repeatable)")
     p.add_argument("--data-dir", help="root of the datasets (default $SRGAN_LITE_DATA or ~/.cache/srgan_lite)")
     p.add_argument("--download", action="store_true", help="download missing benchmark sets")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")

@@ -103,3 +103,53 @@ def test_gradients_reach_every_parameter():
     d = Discriminator(image_size=32)
     d(torch.rand(2, 3, 32, 32)).sum().backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in d.parameters())
+
+
+# --------------------------------------------------------------------------- the patch discriminator (not the paper's)
+def test_patch_discriminator_gives_one_logit_per_16px_block_and_no_batchnorm():
+    from srgan_lite.models import DiscriminatorConfig, build_discriminator
+
+    d = build_discriminator(DiscriminatorConfig(arch="patch", channels=16), 48)
+    assert d(torch.rand(2, 3, 48, 64)).shape == (2, 3, 4)  # any size that is a multiple of 16
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in d.modules())
+    widths = [m.out_channels for m in d.modules() if isinstance(m, nn.Conv2d)]
+    assert widths == [16, 16, 32, 32, 64, 64, 128, 128, 1]  # the paper's table at a quarter width, then the head
+
+
+def test_patch_discriminator_verdict_on_one_crop_does_not_depend_on_the_batch():
+    from srgan_lite.models import PatchDiscriminator
+
+    torch.manual_seed(0)
+    d = PatchDiscriminator().train()
+    x = torch.rand(3, 3, 32, 32)
+    d(x)  # a training-mode pass (it advances spectral normalisation's power iteration)
+    d.eval()  # the weights are now fixed; the paper's D would still differ here in train mode (BatchNorm)
+    alone, together = d(x[:1]), d(x)[:1]
+    torch.testing.assert_close(alone, together, rtol=1e-4, atol=1e-6)
+
+
+def test_spectral_norm_bounds_every_conv_but_the_first():
+    from srgan_lite.models import PatchDiscriminator
+
+    d = PatchDiscriminator()
+    for _ in range(30):  # power iterations run in train-mode forward passes
+        d(torch.rand(1, 3, 32, 32))
+    convs = [m for m in d.modules() if isinstance(m, nn.Conv2d)]
+    for conv in convs[1:]:
+        sigma = torch.linalg.matrix_norm(conv.weight.detach().flatten(1), ord=2)
+        assert sigma == pytest.approx(1.0, abs=0.05)
+    assert torch.linalg.matrix_norm(convs[0].weight.detach().flatten(1), ord=2) != pytest.approx(1.0, abs=0.05)
+
+
+def test_scaled_paper_discriminator_and_bad_options():
+    from srgan_lite.models import DiscriminatorConfig, build_discriminator
+
+    d = build_discriminator(DiscriminatorConfig(channels=32), 32)
+    assert [m.out_channels for m in d.features if isinstance(m, nn.Conv2d)] == [32, 32, 64, 64, 128, 128, 256, 256]
+    assert d(torch.rand(2, 3, 32, 32)).shape == (2,)
+    with pytest.raises(ConfigError, match="discriminator.arch='unet' is unknown"):
+        DiscriminatorConfig(arch="unet")
+    with pytest.raises(ConfigError, match="discriminator.channels=0"):
+        DiscriminatorConfig(channels=0)
+    with pytest.raises(ConfigError, match="multiples of 16"):
+        build_discriminator(DiscriminatorConfig(arch="patch"), 48)(torch.rand(1, 3, 40, 40))

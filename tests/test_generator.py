@@ -137,3 +137,34 @@ def test_rrdbnet_arch_describes_the_network_it_builds():
     assert (config.scale, config.num_blocks, config.channels) == (4, 16, 64)
     assert replace(config, growth=8).growth == 8
     assert GeneratorConfig(**config.to_dict()) == config
+
+
+def test_resize_convolution_upsampler_has_no_sub_pixel_lattice_of_its_own():
+    """Resize-convolution (model.upsampler=resize): every output pixel by the same kernel, so a constant feature
+    map comes out constant, while a sub-pixel conv with random weights prints a 2-px pattern on it."""
+    import torch
+
+    from srgan_lite.models import ResizeConvUpsampler, SubPixelUpsampler
+
+    torch.manual_seed(0)
+    flat = torch.ones(1, 8, 6, 6)
+    resized = ResizeConvUpsampler(8, 2)(flat)[..., 2:-2, 2:-2]  # away from the zero padding
+    subpixel = SubPixelUpsampler(8, 2, icnr=False)(flat)[..., 2:-2, 2:-2]
+    assert resized.std(dim=(-1, -2)).max() < 1e-6
+    assert subpixel.std(dim=(-1, -2)).max() > 1e-3
+
+
+def test_upsampler_option_builds_trains_and_saves(tmp_path):
+    import torch
+
+    import srgan_lite as sl
+    from srgan_lite.errors import ConfigError
+
+    g = sl.srresnet(num_blocks=1, channels=8, upsampler="resize")
+    assert g.config.icnr is False and g(torch.rand(1, 3, 6, 6)).shape == (1, 3, 24, 24)
+    sl.save_generator(g, tmp_path / "g.safetensors")
+    assert sl.load_generator(tmp_path / "g.safetensors").config.upsampler == "resize"
+    with pytest.raises(ConfigError, match="model.upsampler='bilinear' is unknown"):
+        sl.srresnet(upsampler="bilinear")
+    with pytest.raises(ConfigError, match="RRDBNet always upsamples by resize-convolution"):
+        sl.make_config("quick", "srresnet", ["model.arch=rrdbnet", "model.upsampler=resize"])

@@ -25,6 +25,7 @@ from ..data.convert import image_to_tensor, signed_to_unit, tensor_to_image
 from ..data.crops import EvalImages
 from ..data.datasets import canonical_name, resolve_dataset, skimage_photos
 from ..data.imresize import bicubic_degrade, imresize_uint8, modcrop
+from ..data.textures import TEXTURE_PREFIX, texture_set
 from ..errors import ConfigError
 from ..utils import grey_to_rgb, pick_device
 from .metrics import psnr_ssim
@@ -67,6 +68,8 @@ class EvalResult:
 
 
 def _images(dataset, data_dir, download: bool) -> tuple[str, EvalImages | list]:
+    if isinstance(dataset, str) and dataset.startswith(TEXTURE_PREFIX):  # the held-out tiles of one texture
+        return dataset, EvalImages(texture_set(dataset, "test"), keep_gray=True)
     if isinstance(dataset, (str, os.PathLike)):
         name = canonical_name(dataset) if isinstance(dataset, str) else None
         if name == "skimage":
@@ -115,6 +118,7 @@ def evaluate(
     save_images: str | os.PathLike | None = None,
     download: bool = False,
     perceptual: bool = False,
+    name: str | None = None,
 ) -> EvalResult:
     """Score a model on a set with the paper's protocol, one image at a time.
 
@@ -122,7 +126,8 @@ def evaluate(
         model: ``"nearest"``, ``"bicubic"`` (MATLAB ``imresize`` x``scale`` of the uint8 LR), a
             registered weights name or ``.safetensors`` file, or a generator (LR [0, 1] -> [-1, 1]).
         dataset: a registered name (``Set5``, ``Set14``, ``BSD100``, ``Urban100``, ``skimage``, ...),
-            a folder of HR images, or a list of (name, HR uint8 array); (H, W) arrays count as gray.
+            ``texture:NAME`` (the held-out tiles of a texture, :mod:`srgan_lite.data.textures`), a folder of HR
+            images, or a list of (name, HR uint8 array); (H, W) arrays count as gray.
         data_dir: dataset root, see :func:`srgan_lite.data.datasets.data_root`.
         scale: the upscaling factor; also the border shaved before scoring.
         device: ``"auto"`` (CUDA if available), ``"cpu"``, ``"cuda"``, ...
@@ -135,10 +140,13 @@ def evaluate(
             in HR) and NIQE of SR and of HR (``niqe_hr``) on the same shaved Y (means). Measures an image
             is too small for (grid, lattice: 16 periods a side; NIQE: two 96 px blocks) are left out of
             the means, None when no image qualifies.
+        name: the model's label in the result and in :func:`format_results` (default: the weights name or file
+            stem, the baseline's name, or the network's class).
     """
     device = pick_device(device)
     dataset_name, images = _images(dataset, data_dir, download)
     model_name, net = _model(model, device, scale)
+    model_name = name or model_name
     was_training = isinstance(net, nn.Module) and net.training
     if isinstance(net, nn.Module):
         net.eval()

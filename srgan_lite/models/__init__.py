@@ -1,9 +1,9 @@
-"""Networks: the paper's SRResNet and discriminator (Fig. 4), ESRGAN's RRDBNet, the generators by name
-(``model.arch``), and the registry of shipped weights."""
+"""Networks: the paper's SRResNet and discriminator (Fig. 4), a patch discriminator, ESRGAN's RRDBNet, the
+networks by name (``model.arch``, ``discriminator.arch``), and the registry of shipped weights."""
 from __future__ import annotations
 
-from .architectures import ARCHITECTURES, build_generator
-from .blocks import ResidualBlock, SubPixelUpsampler, batchnorm_modes, icnr_
+from .architectures import ARCHITECTURES, DISCRIMINATOR_ARCHS, DiscriminatorConfig, build_discriminator, build_generator
+from .blocks import ResidualBlock, ResizeConvUpsampler, SubPixelUpsampler, batchnorm_modes, icnr_
 from .checkpoint import (
     atomic_write,
     average_checkpoints,
@@ -16,6 +16,7 @@ from .checkpoint import (
     save_generator,
 )
 from .discriminator import Discriminator
+from .patch_discriminator import PatchDiscriminator
 from .pretrained import (
     DEFAULT_WEIGHTS,
     WEIGHTS_DIR,
@@ -45,10 +46,13 @@ __all__ = [
     "atomic_write",
     "average_checkpoints",
     "batchnorm_modes",
+    "build_discriminator",
     "build_generator",
     "count_parameters",
     "DEFAULT_WEIGHTS",
     "Discriminator",
+    "DISCRIMINATOR_ARCHS",
+    "DiscriminatorConfig",
     "ESRGAN_CONFIG",
     "GENERATOR_ARCHS",
     "generator_config",
@@ -60,6 +64,7 @@ __all__ = [
     "load_generator",
     "load_pretrained",
     "load_state_dict_strict",
+    "PatchDiscriminator",
     "model_card",
     "PAPER_CONFIG",
     "pretrained_generator",
@@ -69,6 +74,7 @@ __all__ = [
     "registry",
     "RESIDUAL_SCALE",
     "ResidualBlock",
+    "ResizeConvUpsampler",
     "ResidualDenseBlock",
     "RRDB",
     "RRDBNet",

@@ -1,4 +1,5 @@
-"""Generators by name: ``model.arch`` -> the network class that builds it from a :class:`GeneratorConfig`.
+"""Networks by name: ``model.arch`` -> the generator class that builds it from a :class:`GeneratorConfig`;
+``discriminator.arch`` -> the discriminator (:class:`DiscriminatorConfig`, :func:`build_discriminator`).
 
 Everything that makes or rebuilds a generator goes through :func:`build_generator`: training
 (``--set model.arch=rrdbnet``), :func:`srgan_lite.load_generator` (the ``arch`` in a file's metadata),
@@ -14,9 +15,13 @@ References:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from torch import nn
 
+from ..errors import ConfigError
+from .discriminator import Discriminator
+from .patch_discriminator import PatchDiscriminator, scaled_layers
 from .rrdbnet import RRDBNet
 from .srresnet import GENERATOR_ARCHS, GeneratorConfig, SRResNet
 
@@ -28,3 +33,34 @@ assert tuple(ARCHITECTURES) == GENERATOR_ARCHS, "every arch a GeneratorConfig ac
 def build_generator(config: GeneratorConfig) -> nn.Module:
     """A freshly initialised generator of ``config.arch`` (train mode), with ``config`` in its ``.config``."""
     return ARCHITECTURES[config.arch](config)
+
+
+@dataclass(frozen=True)
+class DiscriminatorConfig:
+    """The discriminator as data (SRGAN training's ``discriminator.*``).
+
+    Args:
+        arch: ``paper`` (Fig. 4: eight convolutions with BatchNorm, two dense layers, one logit per crop) or
+            ``patch`` (:class:`PatchDiscriminator`: the same convolutions with spectral normalisation instead of
+            BatchNorm and a logit per 16 x 16 block; not in the paper, after Real-ESRGAN).
+        channels: width of the first convolution (paper: 64); every layer of the table scales with it.
+    """
+
+    arch: str = "paper"
+    channels: int = 64
+
+    def __post_init__(self) -> None:
+        if self.arch not in DISCRIMINATOR_ARCHS:
+            raise ConfigError(f"discriminator.arch={self.arch!r} is unknown: choose {', '.join(DISCRIMINATOR_ARCHS)}")
+        scaled_layers(self.channels)  # refuses a width below 1
+
+
+DISCRIMINATOR_ARCHS = ("paper", "patch")
+
+
+def build_discriminator(config: DiscriminatorConfig, image_size: int) -> nn.Module:
+    """A freshly initialised discriminator of ``config.arch`` for ``image_size`` x ``image_size`` HR crops."""
+    layers = scaled_layers(config.channels)
+    if config.arch == "patch":
+        return PatchDiscriminator(layers=layers)
+    return Discriminator(image_size, layers=layers)

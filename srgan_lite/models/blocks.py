@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -84,6 +85,29 @@ class SubPixelUpsampler(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.act(self.shuffle(self.conv(x)))
+
+
+class ResizeConvUpsampler(nn.Module):
+    """One x``upscale`` stage as resize-convolution: nearest-neighbour x r, conv3x3 (C -> C), PReLU (Odena et al.
+    2016). Not in the paper (``model.upsampler=resize``; ESRGAN's choice).
+
+    A sub-pixel convolution computes each of the r^2 output phases with its own kernel, so any difference between
+    those kernels prints an r-pixel lattice on the output; here one kernel slides over the upsampled map, and every
+    output pixel is computed the same way: the layer cannot make a lattice of period r by itself.
+
+    Args:
+        channels: feature maps in and out.
+        upscale: the factor r of this stage.
+    """
+
+    def __init__(self, channels: int = 64, upscale: int = 2) -> None:
+        super().__init__()
+        self.upscale = upscale
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+        self.act = nn.PReLU()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.act(self.conv(F.interpolate(x, scale_factor=self.upscale, mode="nearest")))
 
 
 @torch.no_grad()

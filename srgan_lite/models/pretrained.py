@@ -100,7 +100,8 @@ def publish(
     """Add trained weights to the shipped registry (a maintainer's step, run when weights are retrained).
 
     Args:
-        source: a generator ``.safetensors`` file or a training checkpoint (``.pt``).
+        source: a generator ``.safetensors`` file or a training checkpoint (``.pt``; with ``run.ema_decay``, its
+            average of G, which is what the run exports).
         name: registry name, e.g. ``srresnet_x4``.
         description: one line for ``srgan-lite data list`` and the docs.
         card: the model card (markdown), saved as ``<name>.md``.
@@ -116,7 +117,10 @@ def publish(
     if source.suffix == ".pt":
         state = load_checkpoint(source)
         model = build_generator(GeneratorConfig(**state["config"]["model"]))
-        model.load_state_dict(state["generator"])
+        if "ema" in state:  # a run with run.ema_decay exports the average (AveragedModel keeps G under "module.")
+            model.load_state_dict({k.removeprefix("module."): v for k, v in state["ema"].items() if k.startswith("module.")})
+        else:
+            model.load_state_dict(state["generator"])
     else:
         model = load_generator(source)
     WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from .blocks import ResidualBlock, SubPixelUpsampler
+from .blocks import ResidualBlock, ResizeConvUpsampler, SubPixelUpsampler
 
 #: The architectures a :class:`GeneratorConfig` describes (``arch``); built by
 #: :data:`srgan_lite.models.architectures.ARCHITECTURES`.
@@ -38,6 +38,9 @@ class GeneratorConfig:
         arch: ``srresnet`` (the paper's G) or ``rrdbnet`` (ESRGAN's G, Wang et al. 2018).
         growth: RRDBNet: channels each dense-block conv adds (ESRGAN: 32, the default for ``rrdbnet``);
             must be None for ``srresnet``.
+        upsampler: SRResNet: ``subpixel`` (the paper's sub-pixel convolutions) or ``resize`` (nearest-neighbour
+            upsampling then a convolution, Odena et al. 2016, as in ESRGAN; not in the paper; ``icnr`` is then
+            False, having no sub-pixel convolution to initialise).
 
     RRDBNet has neither BatchNorm nor sub-pixel convolutions: with ``arch="rrdbnet"``, ``batch_norm`` and
     ``icnr`` are False whatever they were, so that ``replace(config, arch="rrdbnet")`` (``--set model.arch=rrdbnet``)
@@ -51,6 +54,7 @@ class GeneratorConfig:
     icnr: bool = True
     arch: str = "srresnet"
     growth: int | None = None
+    upsampler: str = "subpixel"
 
     def __post_init__(self) -> None:
         from ..errors import ConfigError
@@ -64,7 +68,14 @@ class GeneratorConfig:
         if self.arch == "srresnet" and self.growth is not None:
             raise ConfigError(f"model.growth={self.growth} sizes RRDBNet's dense blocks: with model.arch=srresnet "
                               "remove it (null), or set model.arch=rrdbnet")
+        if self.upsampler not in UPSAMPLERS:
+            raise ConfigError(f"model.upsampler={self.upsampler!r} is unknown: choose {', '.join(UPSAMPLERS)}")
+        if self.upsampler == "resize":
+            object.__setattr__(self, "icnr", False)
         if self.arch == "rrdbnet":
+            if self.upsampler != "subpixel":
+                raise ConfigError(f"model.upsampler={self.upsampler} is SRResNet's option: RRDBNet always "
+                                  "upsamples by resize-convolution; remove it")
             if self.scale not in (2, 4, 8):
                 raise ConfigError(f"model.scale={self.scale} is not supported by model.arch=rrdbnet: use 2, 4 or 8")
             growth = 32 if self.growth is None else self.growth
@@ -75,6 +86,10 @@ class GeneratorConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+#: ``GeneratorConfig.upsampler`` choices (SRResNet).
+UPSAMPLERS = ("subpixel", "resize")
 
 
 #: The paper's architecture and initialisation (Fig. 4): ``GeneratorConfig()`` differs from it in ``icnr`` only.
@@ -117,9 +132,10 @@ class SRResNet(nn.Module):
         if config.batch_norm:
             tail.append(nn.BatchNorm2d(c))
         self.body_tail = nn.Sequential(*tail)
-        self.upsample = nn.Sequential(
-            *[SubPixelUpsampler(c, r, icnr=config.icnr) for r in upsampling_factors(config.scale)]
-        )
+        self.upsample = nn.Sequential(*[
+            SubPixelUpsampler(c, r, icnr=config.icnr) if config.upsampler == "subpixel" else ResizeConvUpsampler(c, r)
+            for r in upsampling_factors(config.scale)
+        ])
         self.tail = nn.Conv2d(c, 3, 9, padding=4)
 
     def forward(self, lr: Tensor) -> Tensor:
@@ -136,7 +152,8 @@ class SRResNet(nn.Module):
         """
         radius, factor = 4 + 2 * self.config.num_blocks + 1, 1
         for r in upsampling_factors(self.config.scale):
-            radius += 1 / factor
+            # a sub-pixel conv works before its shuffle, a resize-convolution after its resize
+            radius += 1 / factor if self.config.upsampler == "subpixel" else 1 / (factor * r)
             factor *= r
         return math.ceil(radius + 4 / factor)
 

@@ -17,7 +17,7 @@ from ..errors import ConfigError
 from ..losses.adversarial import GAN_LOSSES
 from ..losses.content import CONTENT_LOSSES
 
-PROFILES = ("quick", "paper")
+PROFILES = ("quick", "paper", "texture")
 STAGES = ("srresnet", "srgan")
 SCHEDULES = ("constant", "step", "cosine")
 AMP_MODES = ("auto", "bf16", "off")
@@ -185,7 +185,8 @@ def _refuse_ignored(config: Any, reference: Any) -> None:
     """Options set away from the preset (``reference``) where they would do nothing: an option acts or is refused."""
     model, data, optim, loss, stage = config.model, config.data, config.optim, config.loss, config.run.stage
     rules = (  # (options, whether they act, why not and what to do)
-        (("data.shift_jitter", "optim.lr_d", "loss.adversarial_weight", "loss.gan_type"), stage == "srgan",
+        (("data.shift_jitter", "optim.lr_d", "loss.adversarial_weight", "loss.gan_type", "discriminator.arch",
+          "discriminator.channels"), stage == "srgan",
          f"acts in SRGAN training only (run.stage=srgan); remove it for run.stage={stage}"),
         (("optim.milestones", "optim.gamma"), optim.schedule == "step",
          f"acts with optim.schedule=step only; remove it, or set optim.schedule=step (now {optim.schedule})"),

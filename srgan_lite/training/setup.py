@@ -19,8 +19,8 @@ import torch
 from torch import nn
 
 from .. import losses
+from ..data.textures import TEXTURE_PREFIX, texture_set
 from ..errors import ConfigError
-from ..models.discriminator import Discriminator
 from . import distributed as ddp
 from .config import TrainConfig
 from .schedule import scheduler
@@ -49,14 +49,15 @@ def memory_format(config: TrainConfig) -> torch.memory_format:
 
 
 def build_networks(config: TrainConfig, info: ddp.Dist, device: torch.device, *,
-                   resume: bool) -> tuple[nn.Module, Discriminator | None]:
-    """G of ``model.arch`` (with ``run.init``'s weights unless resuming) and, for SRGAN, D, on ``device``.
+                   resume: bool) -> tuple[nn.Module, nn.Module | None]:
+    """G of ``model.arch`` (with ``run.init``'s weights unless resuming) and, for SRGAN, D of ``discriminator.arch``,
+    on ``device``.
 
     Raises:
         ConfigError: the paper's SRGAN without ``run.init`` (it starts from a trained SRResNet), or
             ``run.init`` weights of another architecture (``model.arch`` or its sizes).
     """
-    from ..models.architectures import build_generator
+    from ..models.architectures import build_discriminator, build_generator
 
     run, gan = config.run, config.run.stage == "srgan"
     if gan and config.profile == "paper" and not run.init and not resume:
@@ -75,7 +76,8 @@ def build_networks(config: TrainConfig, info: ddp.Dist, device: torch.device, *,
         if dataclasses.replace(source.config, icnr=config.model.icnr) != config.model:
             raise ConfigError(f"run.init={run.init} is a {source.config} generator, but model is {config.model}")
         generator.load_state_dict(source.state_dict())
-    discriminator = Discriminator(config.data.patch_size).to(device, memory_format=fmt) if gan else None
+    discriminator = (build_discriminator(config.discriminator, config.data.patch_size).to(device, memory_format=fmt)
+                     if gan else None)
     if ddp.use_sync_bn(run.sync_bn, info):
         generator = ddp.sync_batchnorm(generator)
         discriminator = ddp.sync_batchnorm(discriminator) if gan else None
@@ -128,6 +130,8 @@ def training_images(config: TrainConfig, info: ddp.Dist):
     data = config.data
     if data.train == "skimage":
         return skimage_photos()
+    if data.train.startswith(TEXTURE_PREFIX):  # one texture's left half (srgan_lite.data.textures)
+        return texture_set(data.train, "train")
     paths = []
     for part in data.train.split(","):
         folder = ddp.main_first(info, lambda download, part=part: resolve_dataset(part.strip(), data.data_dir, download=download))
@@ -186,6 +190,8 @@ def validation_images(config: TrainConfig, info: ddp.Dist, held_out: Sequence[An
         return []
     elif data.val == "skimage":
         images = skimage_photos()
+    elif data.val.startswith(TEXTURE_PREFIX):  # the tiles of its right half
+        images = texture_set(data.val, "test")
     else:
         folder = ddp.main_first(info, lambda download: resolve_dataset(data.val, data.data_dir, download=download))
         images = load_eval_images(folder, keep_gray=True)

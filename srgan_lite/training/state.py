@@ -26,7 +26,12 @@ from .log import read_history
 
 #: Fields a checkpoint's networks were built from: resuming with other values cannot load its weights.
 ARCHITECTURE_FIELDS = ("run.stage", "model.arch", "model.scale", "model.num_blocks", "model.channels",
-                       "model.batch_norm", "model.icnr", "model.growth", "data.patch_size")
+                       "model.batch_norm", "model.icnr", "model.growth", "model.upsampler", "discriminator.arch",
+                       "discriminator.channels", "data.patch_size")
+
+#: What checkpoints written before a field existed were trained with.
+BEFORE_THE_FIELD = {"model.arch": "srresnet", "model.upsampler": "subpixel", "discriminator.arch": "paper",
+                    "discriminator.channels": 64}
 
 
 def rng_state() -> dict[str, Any]:
@@ -104,8 +109,8 @@ def check_resumable(saved: dict[str, Any], current: dict[str, Any], path: Path) 
     """CheckpointError naming the first of :data:`ARCHITECTURE_FIELDS` that differs between the two configs."""
     for dotted in ARCHITECTURE_FIELDS:
         section, name = dotted.split(".")
-        # checkpoints written before model.arch existed hold SRResNets
-        was = saved.get(section, {}).get(name, "srresnet" if dotted == "model.arch" else None)
+        # checkpoints written before model.arch / discriminator existed hold SRResNets and the paper's D
+        was = saved.get(section, {}).get(name, BEFORE_THE_FIELD.get(dotted))
         now = current[section][name]
         if dotted == "data.patch_size" and current["run"]["stage"] != "srgan":
             continue  # only D's input size depends on it
