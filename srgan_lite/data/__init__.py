@@ -56,7 +56,7 @@ __all__ = [
     "HRCropDataset", "image_size", "IMAGE_SUFFIXES", "image_to_tensor", "imresize", "imresize_uint8", "is_shipped",
     "list_datasets", "list_images", "load_eval_images", "MIN_DEGRADE_MARGIN", "modcrop", "PairedDataset",
     "pil_resize", "PositionStream", "quantize", "random_int", "read_image", "resolve_dataset", "SHIPPED",
-    "shipped_folder", "signed_to_unit", "SKIMAGE_PHOTOS", "skimage_photos", "StepSampler", "tensor_to_image", 
+    "shipped_folder", "signed_to_unit", "SKIMAGE_PHOTOS", "skimage_photos", "StepSampler", "tensor_to_image",
     "TEXTURE_PREFIX", "TEXTURE_TILE", "TEXTURES", "load_texture", "same_lr_variants", "texture_set", "texture_split",
     "tiles",
     "torch_resize", "unit_to_signed", "weight_matrix",

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from torch import nn
 
 from ..errors import ConfigError
-from .discriminator import Discriminator
-from .patch_discriminator import PatchDiscriminator, scaled_layers
+from .discriminator import Discriminator, scaled_layers
+from .patch_discriminator import PatchDiscriminator
 from .rrdbnet import RRDBNet
 from .srresnet import GENERATOR_ARCHS, GeneratorConfig, SRResNet
 
@@ -55,12 +55,14 @@ class DiscriminatorConfig:
         scaled_layers(self.channels)  # refuses a width below 1
 
 
-DISCRIMINATOR_ARCHS = ("paper", "patch")
+#: ``DiscriminatorConfig.arch`` -> what builds that discriminator from its (channels, stride) table and crop size.
+DISCRIMINATORS: dict[str, Callable[[tuple[tuple[int, int], ...], int], nn.Module]] = {
+    "paper": lambda layers, image_size: Discriminator(image_size, layers=layers),
+    "patch": lambda layers, image_size: PatchDiscriminator(layers=layers),  # any size: a logit per 16 x 16 block
+}
+DISCRIMINATOR_ARCHS = tuple(DISCRIMINATORS)
 
 
 def build_discriminator(config: DiscriminatorConfig, image_size: int) -> nn.Module:
     """A freshly initialised discriminator of ``config.arch`` for ``image_size`` x ``image_size`` HR crops."""
-    layers = scaled_layers(config.channels)
-    if config.arch == "patch":
-        return PatchDiscriminator(layers=layers)
-    return Discriminator(image_size, layers=layers)
+    return DISCRIMINATORS[config.arch](scaled_layers(config.channels), image_size)

@@ -17,6 +17,13 @@ PAPER_LAYERS: tuple[tuple[int, int], ...] = (
 )
 
 
+def scaled_layers(channels: int, layers: tuple[tuple[int, int], ...] = PAPER_LAYERS) -> tuple[tuple[int, int], ...]:
+    """The (channels, stride) table with every width scaled by ``channels / 64`` (64 = the paper's first layer)."""
+    if channels < 1:
+        raise ConfigError(f"discriminator.channels={channels} must be at least 1 (paper: 64)")
+    return tuple((max(1, width * channels // 64), stride) for width, stride in layers)
+
+
 class Discriminator(nn.Module):
     """The paper's discriminator.
 

@@ -18,18 +18,11 @@ from ..errors import ConfigError
 from .discriminator import PAPER_LAYERS
 
 
-def scaled_layers(channels: int, layers: tuple[tuple[int, int], ...] = PAPER_LAYERS) -> tuple[tuple[int, int], ...]:
-    """The (channels, stride) table with every width scaled by ``channels / 64`` (64 = the paper's first layer)."""
-    if channels < 1:
-        raise ConfigError(f"discriminator.channels={channels} must be at least 1 (paper: 64)")
-    return tuple((max(1, width * channels // 64), stride) for width, stride in layers)
-
-
 class PatchDiscriminator(nn.Module):
     """Convolutions of the paper's D with spectral normalisation instead of BatchNorm, and a logit per patch.
 
     Args:
-        layers: (channels, stride) per 3x3 conv; the paper's table by default (see :func:`scaled_layers`).
+        layers: (channels, stride) per 3x3 conv; the paper's table by default (see :func:`srgan_lite.models.discriminator.scaled_layers`).
     """
 
     def __init__(self, *, layers: tuple[tuple[int, int], ...] = PAPER_LAYERS) -> None:
