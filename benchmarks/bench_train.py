@@ -4,6 +4,11 @@ Prints images/s of both for the same model, batch and crop, their ratio (target 
 of one step (torch.utils.flop_counter) and the fraction of this machine's matmul peak they reach.
 
     python benchmarks/bench_train.py --stage srresnet --steps 20 --batch-size 16 --patch-size 96
+    python benchmarks/bench_train.py --stage srgan --steps 6 --set model.upsampler=resize \
+        --set discriminator.arch=patch --set discriminator.channels=32 --compile   # a recipe, compiled
+
+``--set`` overrides build both loops (the bare one takes G and D from the same config), so a recipe's step is
+timed as it trains.
 """
 from __future__ import annotations
 
@@ -14,8 +19,9 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from srgan_lite import Discriminator, srresnet
+from srgan_lite.losses import adversarial
 from srgan_lite.losses import content as losses
+from srgan_lite.models.architectures import build_discriminator, build_generator
 from srgan_lite.training.config import make_config
 from srgan_lite.training.loop import train
 
@@ -29,27 +35,29 @@ def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 5) -> float:
     return 2 * n**3 * repeats / (time.perf_counter() - start)
 
 
-def bare_step_fn(stage: str, batch: int, patch: int, amp: bool, channels_last: bool):
+def bare_step_fn(config, amp: bool, channels_last: bool, compile: bool):
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    g = srresnet().to(memory_format=fmt)
+    stage, batch, patch = config.run.stage, config.data.batch_size, config.data.patch_size
+    g = build_generator(config.model).to(memory_format=fmt)
     opt_g = torch.optim.Adam(g.parameters(), 1e-4, betas=(0.9, 0.999))
-    d = Discriminator(patch).to(memory_format=fmt) if stage == "srgan" else None
+    d = build_discriminator(config.discriminator, patch).to(memory_format=fmt) if stage == "srgan" else None
     opt_d = torch.optim.Adam(d.parameters(), 1e-4, betas=(0.9, 0.999)) if d is not None else None
+    g_call, d_call = (torch.compile(g), torch.compile(d) if d is not None else None) if compile else (g, d)
     lr = torch.rand(batch, 3, patch // 4, patch // 4).to(memory_format=fmt)
     hr = (torch.rand(batch, 3, patch, patch) * 2 - 1).to(memory_format=fmt)
 
     def step():
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
-            sr = g(lr)
+            sr = g_call(lr)
             loss = losses.pixel_mse(sr.float(), hr)
             if d is not None:
-                loss = loss + 1e-3 * losses.generator_adversarial_loss(d(sr).float())
+                loss = loss + 1e-3 * adversarial.generator_adversarial_loss(d_call(sr).float())
         opt_g.zero_grad()
         loss.backward()
         opt_g.step()
         if d is not None:
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
-                loss_d = losses.discriminator_loss(d(hr).float(), d(sr.detach()).float())
+                loss_d = adversarial.discriminator_loss(d_call(hr).float(), d_call(sr.detach()).float())
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
@@ -67,25 +75,31 @@ def main() -> None:
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--data", default="skimage")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--compile", action="store_true", help="torch.compile G and D (run.compile=true)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="a training-config override for both loops, e.g. model.upsampler=resize (repeatable)")
     args = parser.parse_args()
     amp = args.amp == "bf16"
-
-    step = bare_step_fn(args.stage, args.batch_size, args.patch_size, amp, args.channels_last)
-    with FlopCounterMode(display=False) as counter:
-        step()
-    flops = counter.get_total_flops()
-    step()  # warm-up
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    bare = args.steps * args.batch_size / (time.perf_counter() - start)
 
     config = make_config("quick", args.stage, [
         "model.num_blocks=16", "model.channels=64", f"data.batch_size={args.batch_size}",
         f"data.patch_size={args.patch_size}", f"data.workers={args.workers}", "data.val=null",
         f"data.train={args.data}", f"run.steps={args.steps + 2}", "run.log_every=1", "run.val_every=0",
         f"run.ckpt_every={args.steps + 2}", "run.progress=false", "run.device=cpu", f"run.amp={args.amp}",
-        f"run.channels_last={str(args.channels_last).lower()}", "optim.lr=1e-4", "optim.schedule=constant"])
+        f"run.channels_last={str(args.channels_last).lower()}", f"run.compile={str(args.compile).lower()}",
+        "optim.lr=1e-4", "optim.schedule=constant", *args.overrides])
+    counted = bare_step_fn(config, amp, args.channels_last, compile=False)
+    with FlopCounterMode(display=False) as counter:
+        counted()
+    flops = counter.get_total_flops()
+    step = bare_step_fn(config, amp, args.channels_last, args.compile)
+    step()  # warm-up (and compilation)
+    step()
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        step()
+    bare = args.steps * args.batch_size / (time.perf_counter() - start)
+
     with tempfile.TemporaryDirectory() as out:
         history = train(config, out).history
     # Rows 3.. are steady state (each row covers one step); the first two include start-up.
@@ -95,7 +109,8 @@ def main() -> None:
     peak = matmul_peak(torch.bfloat16 if amp else torch.float32)
     step_seconds = args.batch_size / bare
     print(f"stage {args.stage}, batch {args.batch_size} x {args.patch_size}px, amp {args.amp}, "
-          f"channels_last {args.channels_last}, threads {torch.get_num_threads()}")
+          f"channels_last {args.channels_last}, compile {args.compile}, threads {torch.get_num_threads()}"
+          + (f", overrides {' '.join(args.overrides)}" if args.overrides else ""))
     print(f"bare loop (random tensors): {bare:8.2f} images/s")
     print(f"srgan_lite.training.loop ({args.data}): {ours:8.2f} images/s   ratio {ours / bare:.3f}")
     print(f"FLOPs per step: {flops / 1e9:.1f} GFLOP -> {flops / step_seconds / 1e9:.1f} GFLOP/s achieved")
