@@ -85,7 +85,7 @@ def _extras(config: dict) -> str:
     from srgan_lite.training.config import TrainConfig
 
     default = TrainConfig().to_dict()
-    keys = [("data", "shift_jitter"), ("optim", "lr_d"), ("optim", "freeze_generator_bn"), ("optim", "freeze_upsampler"),
+    keys = [("data", "shift_jitter"), ("optim", "lr_d"), ("optim", "warmup_steps"), ("optim", "freeze_generator_bn"), ("optim", "freeze_upsampler"),
             ("optim", "grad_clip"), ("loss", "gan_type"), ("run", "ema_decay")]
     return ", ".join(f"`{section}.{key}={config[section][key]}`" for section, key in keys
                      if config.get(section, {}).get(key, default[section][key]) != default[section][key])

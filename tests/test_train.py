@@ -278,3 +278,17 @@ def test_lr_schedules():
     assert lr_factor(step, 99_999) == 1.0 and lr_factor(step, 100_000) == pytest.approx(0.1)
     cosine = make_config("quick", "srresnet", ["optim.schedule=cosine", "optim.min_lr_ratio=0.1", "run.steps=100"])
     assert lr_factor(cosine, 0) == 1.0 and lr_factor(cosine, 100) == pytest.approx(0.1)
+
+
+def test_warmup_ramps_the_schedule_and_is_range_checked():
+    warm = make_config("paper", "srgan", ["optim.warmup_steps=4", "run.steps=200000"])
+    assert [lr_factor(warm, s) for s in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]
+    assert lr_factor(warm, 100_000) == pytest.approx(0.1)  # the ramp multiplies the step decay, then ends
+    cosine = make_config("quick", "srresnet", ["optim.schedule=cosine", "optim.min_lr_ratio=0.1", "run.steps=100",
+                                               "optim.warmup_steps=10"])
+    assert lr_factor(cosine, 0) == pytest.approx(0.1 * lr_factor(make_config("quick", "srresnet", [
+        "optim.schedule=cosine", "optim.min_lr_ratio=0.1", "run.steps=100"]), 0))
+    with pytest.raises(ConfigError, match="optim.warmup_steps=200 must be below run.steps=200"):
+        make_config("quick", "srresnet", ["optim.warmup_steps=200"])
+    with pytest.raises(ConfigError, match="optim.warmup_steps=-1"):
+        make_config("quick", "srresnet", ["optim.warmup_steps=-1"])

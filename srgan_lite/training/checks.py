@@ -152,6 +152,7 @@ def validate(config: Any, preset: Callable[[str, str], Any]) -> None:
                ("data.max_val_images", data.max_val_images), ("run.seed", run.seed), ("run.log_every", run.log_every),
                ("run.val_every", run.val_every), ("run.ckpt_every", run.ckpt_every),
                ("optim.grad_clip", optim.grad_clip), ("optim.min_lr_ratio", optim.min_lr_ratio),
+               ("optim.warmup_steps", optim.warmup_steps),
                ("loss.pixel_weight", loss.pixel_weight), ("loss.phase_weight", loss.phase_weight),
                ("loss.adversarial_weight", loss.adversarial_weight),
                *((f"optim.milestones[{i}]", m) for i, m in enumerate(optim.milestones))], 0, "0 or more")
@@ -159,6 +160,9 @@ def validate(config: Any, preset: Callable[[str, str], Any]) -> None:
                         ("loss.content_rescale", loss.content_rescale)):
         if value is not None and not value > 0:
             raise ConfigError(f"{name}={value} must be positive" + (" (or null)" if name in ("optim.lr_d", "loss.content_rescale") else ""))
+    if optim.warmup_steps >= run.steps:
+        raise ConfigError(f"optim.warmup_steps={optim.warmup_steps} must be below run.steps={run.steps}: the ramp "
+                          "would be the whole run; use a few hundred steps or fewer")
     if optim.min_lr_ratio > 1:
         raise ConfigError(f"optim.min_lr_ratio={optim.min_lr_ratio} must be at most 1 (the final lr over the first)")
     for index, beta in enumerate(optim.betas):

@@ -93,6 +93,9 @@ class OptimConfig:
         min_lr_ratio: final lr / initial lr of ``cosine``; ``schedule=cosine`` only.
         grad_clip: clip G's and D's gradient norm to this (0 = off; not in the paper).
         lr_d: D's initial learning rate when it differs from G's (None = ``lr``, as in the paper).
+        warmup_steps: ramp G's and D's rates linearly from ``lr / warmup_steps`` to the schedule's over this many
+            steps (0 = off, as in the paper). Fine-tuning needs it: Adam's first update moves every weight by about
+            ``lr`` whatever its gradient's size, and one such step at 10^-4 costs a trained SRResNet about 2 dB.
         freeze_generator_bn: keep G's BatchNorm layers on their running statistics (eval mode, no
             updates) while training, the usual way to fine-tune a BatchNorm network at small batch
             (their affine weights still learn). Not in the paper; refused for a model without BatchNorm.
@@ -109,6 +112,7 @@ class OptimConfig:
     min_lr_ratio: float = 0.01
     grad_clip: float = 0.0
     lr_d: float | None = None
+    warmup_steps: int = 0
     freeze_generator_bn: bool = False
     freeze_upsampler: bool = False
 

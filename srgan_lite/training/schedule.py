@@ -2,7 +2,8 @@
 
 The paper (Ledig et al. 2017, Sec. 3.2) trains SRResNet at a constant 10^-4 and SRGAN 10^5 steps at
 10^-4, then 10^5 at 10^-5 (``schedule=step``, ``milestones=[100000]``, ``gamma=0.1``); ``cosine`` is
-not in the paper (the quick profile's, for short runs).
+not in the paper (the quick profile's, for short runs). ``warmup_steps`` (not in the paper) ramps any of
+them up linearly from the first step.
 """
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from .config import TrainConfig
 
 
 def lr_factor(config: TrainConfig, step: int) -> float:
-    """The learning-rate multiplier after ``step`` steps (constant, step decay, or cosine)."""
+    """The learning-rate multiplier after ``step`` steps (constant, step decay, or cosine; times the warm-up ramp)."""
+    optim = config.optim
+    ramp = min((step + 1) / optim.warmup_steps, 1.0) if optim.warmup_steps else 1.0
+    return ramp * _decay(config, step)
+
+
+def _decay(config: TrainConfig, step: int) -> float:
     optim, total = config.optim, config.run.steps
     if optim.schedule == "step":
         return optim.gamma ** sum(step >= m for m in optim.milestones)
