@@ -168,7 +168,7 @@ def main() -> None:
 | | |
 |---|---|
 | architecture | SRResNet (Ledig et al. 2017, Fig. 4): {config['model']['num_blocks']} residual blocks, {config['model']['channels']} channels, x{config['model']['scale']}, BatchNorm {config['model']['batch_norm']} |
-| stage / loss | {run['stage']} / content `{loss['content']}`{f" (rescale {loss['content_rescale']:g})" if loss.get('content_rescale') else ''}{' + ' + str(loss['adversarial_weight']) + ' adversarial' if run['stage'] == 'srgan' else ''}{''.join(f" + {loss[k]:g} {k.split('_')[0]}" for k in ('pixel_weight', 'phase_weight') if loss.get(k))} |
+| stage / loss | {run['stage']} / content `{loss['content']}`{f" (rescale {loss['content_rescale']:g})" if loss.get('content_rescale') else ''}{' + ' + str(loss['adversarial_weight']) + ' adversarial' if run['stage'] == 'srgan' else ''}{''.join(f" + {loss[k]:g} {k.split('_')[0]}" for k in ('pixel_weight', 'phase_weight', 'artifact_weight') if loss.get(k))} |
 | options not in the paper | {_extras(config) or 'none'} |
 | initialised from | {args.init_label or first_init or 'random (ICNR sub-pixel convolutions)'} |
 | training data | {training_data(d['train'], d['patch_size'])} |

@@ -138,6 +138,9 @@ def test_shipped_yaml_files_match_the_presets(profile, stage):
     (["loss.content=lite0_norm", "loss.allow_random_vgg=true"], "loss.allow_random_vgg=True acts with a VGG content loss only"),
     (["model.batch_norm=false", "optim.freeze_generator_bn=true"], "optim.freeze_generator_bn=True acts on G's BatchNorm"),
     ("run.ema_decay=1", "run.ema_decay=1.0 must be in [0, 1)"),
+    ("loss.artifact_weight=1", "loss.artifact_weight=1.0 compares G with the average of its weights: set run.ema_decay"),
+    (["loss.artifact_weight=1", "run.ema_decay=0.999"], "loss.artifact_weight=1.0 acts in SRGAN training only"),
+    ("loss.artifact_weight=-1", "loss.artifact_weight=-1.0 must be 0 or more"),
     ("run.ema_decay=-0.5", "run.ema_decay=-0.5 must be in [0, 1)"),
     ("data.val_split=-1", "data.val_split=-1 must be 0 or more"),
     ("data.val_split=2", "data.val=skimage and data.val_split=2 both choose the validation images"),
@@ -162,6 +165,7 @@ def test_the_cli_refuses_an_option_the_schedule_ignores_in_one_line(capsys, tmp_
     ("quick", "srresnet", ["data.pipeline=device"]),       # nor are the preset's workers (0 here)
     ("paper", "srgan", ["data.pipeline=device", "optim.schedule=cosine"]),  # workers 4, milestones [100000]
     ("quick", "srgan", ["loss.gan_type=relativistic", "run.ema_decay=0.999", "loss.adversarial_weight=5e-3"]),
+    ("quick", "srgan", ["loss.artifact_weight=1", "run.ema_decay=0.999"]),
     ("paper", "srgan", ["data.val=Set5", "data.val_split=0"]),
     ("quick", "srresnet", ["loss.content=vgg22", "loss.vgg_weights=vgg.pt", "loss.allow_random_vgg=true"]),
 ])

@@ -5,6 +5,7 @@ import torch
 
 from srgan_lite import Discriminator, srresnet
 from srgan_lite.errors import ConfigError
+from srgan_lite.losses.artifact import artifact_loss, artifact_map, local_variance
 from srgan_lite.losses.adversarial import (
     GAN_LOSSES,
     discriminator_loss,
@@ -155,3 +156,31 @@ def test_the_content_losses_are_the_papers_three_and_lite0_norm():
     assert CONTENT_LOSSES == ("mse", "vgg22", "vgg54", "lite0_norm")
     with pytest.raises(ConfigError, match="content loss 'lite0' is unknown"):
         build_content_loss("lite0")
+
+
+def test_artifact_map_marks_a_locally_noisy_residual_not_a_smooth_error_and_only_where_g_is_worse():
+    hr = _smooth()
+    reference = hr.clone()  # an EMA that reproduces HR: every error of SR is SR's own
+    offset = artifact_map(hr + 0.1, hr, reference)  # the same error everywhere: no local variance
+    mesh = artifact_map(hr + _grid(48, 4), hr, reference)
+    assert offset.abs().max().item() < 1e-8 and mesh.min().item() >= 0 and mesh.mean().item() > 1e-6
+    assert artifact_loss(hr + 0.1, hr, reference).item() < 1e-8 < artifact_loss(hr + _grid(48, 4), hr, reference).item()
+    worse_reference = hr + 2 * _grid(48, 4)  # where the average does worse, the map lets G be
+    assert artifact_map(hr + _grid(48, 4), hr, worse_reference).abs().max().item() == 0.0
+    # the local variance is the unbiased variance of each 7 x 7 window: check one interior pixel by hand
+    x = torch.randn(1, 1, 12, 12)
+    assert local_variance(x)[0, 0, 5, 6].item() == pytest.approx(x[0, 0, 2:9, 3:10].var().item(), rel=1e-5)
+
+
+def test_perceptual_loss_adds_the_artifact_term_as_a_weight_map_with_no_gradient_of_its_own():
+    hr = _smooth()
+    sr = (hr + _grid(48, 4)).requires_grad_(True)
+    total, parts = PerceptualLoss("mse", artifact_weight=2.0)(sr, hr, reference=hr)
+    assert total.item() == pytest.approx(parts["content"].item() + 2 * parts["artifact"].item())
+    total.backward()
+    weight = artifact_map(sr.detach(), hr, hr)  # d/dsr of L1(M*sr, M*hr) with M constant: M * sign / (2 N)
+    error = sr.detach() - hr  # the MSE's gradient is 2 * error / N
+    expected = 2 * error / sr.numel() + 2 * weight * torch.sign(error) / (2 * sr.numel())
+    assert torch.allclose(sr.grad, expected, atol=1e-9)
+    with pytest.raises(ValueError, match="needs reference"):
+        PerceptualLoss("mse", artifact_weight=1.0)(sr, hr)

@@ -123,3 +123,26 @@ def test_d_step_trains_on_what_g_step_hands_over(tmp_path, images):  # noqa: F81
     other = types.SimpleNamespace(sr=torch.zeros_like(g_step.sr), hr=g_step.hr.flip(-1))
     trainer.objective.discriminator_step(other)
     assert inputs[0] is other.hr and inputs[1] is other.sr
+
+
+def test_the_artifact_term_compares_g_with_its_ema_on_the_same_jitter_windows(tmp_path, images):  # noqa: F811
+    """LDL's reference is the EMA of G, run in eval mode on the same LR batch and cut at SR's windows."""
+    config = tiny_config("srgan", 2, "run.ema_decay=0.9", "loss.artifact_weight=1", "data.shift_jitter=8")
+    trainer = Trainer(config, tmp_path / "ldl", train_images=images)
+    assert trainer.objective.reference is trainer.ema.module
+    seen = []
+    trainer.objective.loss.register_forward_pre_hook(lambda module, args: seen.append(args))
+    lr_image, hr_image = next(trainer.batches())
+    torch.manual_seed(3)
+    g_step = trainer.objective.generator_step(lr_image, hr_image)
+    sr, hr, _fake, _real, reference = seen[0]
+    assert trainer.ema.module.training  # eval only while it draws the reference
+    with torch.no_grad():
+        trainer.ema.module.eval()
+        whole = trainer.ema.module(lr_image)
+        trainer.ema.module.train()
+    torch.manual_seed(3)  # the same draw of windows as inside the step
+    expected, expected_hr = jitter_windows(whole, hr_image, config, Dist())
+    assert torch.equal(hr, expected_hr) and torch.allclose(reference, expected, atol=1e-6)
+    assert sr.shape == reference.shape and g_step.stats["artifact"].item() >= 0
+    assert trainer.fit().history[-1]["artifact"] >= 0  # and a whole run logs it

@@ -10,6 +10,7 @@ from .adversarial import (
     relativistic_discriminator_loss,
     relativistic_generator_loss,
 )
+from .artifact import ARTIFACT_WINDOW, artifact_loss, artifact_map, local_variance
 from .content import (
     CONTENT_LOSSES,
     LITE0_NORM_RESCALE,
@@ -30,9 +31,10 @@ from .phase import subpixel_phase_loss, subpixel_phase_pattern
 from .vgg import VGGFeatures, vgg_conv_and_relu
 
 __all__ = [
-    "ADVERSARIAL_WEIGHT", "CONTENT_LOSSES", "EfficientNetLite0", "FeatureContentLoss", "GANLoss", "GAN_LOSSES",
-    "LITE0_NORM_RESCALE", "LITE0_NORM_TAPS", "LITE0_TAP", "NormalizedFeatureLoss", "PerceptualLoss",
-    "VGGContentLoss", "VGGFeatures", "VGG_RESCALE", "calibrate_rescale", "content_loss", "discriminator_loss",
-    "generator_adversarial_loss", "normalized_feature_distance", "pixel_mse", "relativistic_discriminator_loss",
-    "relativistic_generator_loss", "subpixel_phase_loss", "subpixel_phase_pattern", "vgg_conv_and_relu"
+    "ADVERSARIAL_WEIGHT", "ARTIFACT_WINDOW", "CONTENT_LOSSES", "EfficientNetLite0", "FeatureContentLoss", "GANLoss",
+    "GAN_LOSSES", "LITE0_NORM_RESCALE", "LITE0_NORM_TAPS", "LITE0_TAP", "NormalizedFeatureLoss", "PerceptualLoss",
+    "VGGContentLoss", "VGGFeatures", "VGG_RESCALE", "artifact_loss", "artifact_map", "calibrate_rescale",
+    "content_loss", "discriminator_loss", "generator_adversarial_loss", "local_variance",
+    "normalized_feature_distance", "pixel_mse", "relativistic_discriminator_loss", "relativistic_generator_loss",
+    "subpixel_phase_loss", "subpixel_phase_pattern", "vgg_conv_and_relu"
 ]

@@ -154,7 +154,7 @@ def validate(config: Any, preset: Callable[[str, str], Any]) -> None:
                ("optim.grad_clip", optim.grad_clip), ("optim.min_lr_ratio", optim.min_lr_ratio),
                ("optim.warmup_steps", optim.warmup_steps),
                ("loss.pixel_weight", loss.pixel_weight), ("loss.phase_weight", loss.phase_weight),
-               ("loss.adversarial_weight", loss.adversarial_weight),
+               ("loss.adversarial_weight", loss.adversarial_weight), ("loss.artifact_weight", loss.artifact_weight),
                *((f"optim.milestones[{i}]", m) for i, m in enumerate(optim.milestones))], 0, "0 or more")
     for name, value in (("optim.lr", optim.lr), ("optim.lr_d", optim.lr_d), ("optim.gamma", optim.gamma),
                         ("loss.content_rescale", loss.content_rescale)):
@@ -170,6 +170,9 @@ def validate(config: Any, preset: Callable[[str, str], Any]) -> None:
             raise ConfigError(f"optim.betas[{index}]={beta} must be in [0, 1) (paper: beta1 = 0.9)")
     if not 0 <= run.ema_decay < 1:
         raise ConfigError(f"run.ema_decay={run.ema_decay} must be in [0, 1): 0 turns the average off, 0.999 is usual")
+    if loss.artifact_weight and not run.ema_decay:
+        raise ConfigError(f"loss.artifact_weight={loss.artifact_weight} compares G with the average of its weights: "
+                          "set run.ema_decay (e.g. 0.999), or remove it")
     if data.shift_jitter < 0 or data.shift_jitter % model.scale:
         raise ConfigError(f"data.shift_jitter={data.shift_jitter} must be a non-negative multiple of the scale {model.scale}")
     if optim.freeze_upsampler and not run.init:
@@ -189,7 +192,8 @@ def _refuse_ignored(config: Any, reference: Any) -> None:
     """Options set away from the preset (``reference``) where they would do nothing: an option acts or is refused."""
     model, data, optim, loss, stage = config.model, config.data, config.optim, config.loss, config.run.stage
     rules = (  # (options, whether they act, why not and what to do)
-        (("data.shift_jitter", "optim.lr_d", "loss.adversarial_weight", "loss.gan_type", "discriminator.arch",
+        (("data.shift_jitter", "optim.lr_d", "loss.adversarial_weight", "loss.artifact_weight", "loss.gan_type",
+          "discriminator.arch",
           "discriminator.channels"), stage == "srgan",
          f"acts in SRGAN training only (run.stage=srgan); remove it for run.stage={stage}"),
         (("optim.milestones", "optim.gamma"), optim.schedule == "step",

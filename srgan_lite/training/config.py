@@ -130,6 +130,9 @@ class LossConfig:
         phase_weight: weight of ``losses.subpixel_phase_loss``, which removes a grid of period ``model.scale``
             locked to the LR lattice (paper: 0).
         adversarial_weight: 10^-3 in the paper; SRGAN only.
+        artifact_weight: weight of LDL's artifact penalty (``losses.artifact_loss``; Liang et al. 2022 use 1),
+            which damps a mesh or lattice where G's residual is locally noisy and worse than that of the EMA of G;
+            SRGAN only, needs ``run.ema_decay`` (paper: 0).
         gan_type: the adversarial game, from ``losses.GAN_LOSSES``: ``vanilla`` (the paper's Eq. 2 and 6) or
             ``relativistic`` (ESRGAN's relativistic average GAN); SRGAN only.
         vgg_weights: ``imagenet`` (torchvision, via the torch hub cache) or a state-dict path; VGG losses only.
@@ -142,6 +145,7 @@ class LossConfig:
     pixel_weight: float = 0.0
     phase_weight: float = 0.0
     adversarial_weight: float = 1e-3
+    artifact_weight: float = 0.0
     gan_type: str = "vanilla"
     vgg_weights: str = "imagenet"
     allow_random_vgg: bool = False

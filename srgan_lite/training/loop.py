@@ -72,11 +72,12 @@ class Trainer:
         self.opt_g, self.sched_g, self.opt_d, self.sched_d = setup.build_optimizers(config, self.generator, self.discriminator)
         self.generator_ddp, self.discriminator_ddp = setup.wrap_networks(
             config, self.generator, self.discriminator, self.info, self.device)
+        self.ema = GeneratorEMA(self.generator, config.run.ema_decay) if config.run.ema_decay else None
         step = dict(device=self.device, amp=self.amp, grad_clip=config.optim.grad_clip)
         self.objective = (SRGANObjective(config, self.info, loss, self.generator_ddp, self.opt_g, opt_d=self.opt_d,
-                                         discriminator=self.discriminator, discriminator_ddp=self.discriminator_ddp, **step)
+                                         discriminator=self.discriminator, discriminator_ddp=self.discriminator_ddp,
+                                         reference=self.ema.module if config.loss.artifact_weight else None, **step)
                           if self.gan else SRResNetObjective(loss, self.generator_ddp, self.opt_g, **step))
-        self.ema = GeneratorEMA(self.generator, config.run.ema_decay) if config.run.ema_decay else None
         self.hooks = [hook for hook in (self.ema,) if hook is not None]
         self.train_mode()
         self.step, self.history = (train_state.resume(self.run_dir, self.checkpointed(), config=config.to_dict(),

@@ -102,25 +102,43 @@ class SRGANObjective(SRResNetObjective):
             neither computed nor synchronised across processes).
         discriminator_ddp: what D's step calls (D, or D inside DDP).
         opt_d: D's Adam (``optim.lr_d`` or ``optim.lr``).
+        reference: the EMA of G (``run.ema_decay``), whose output LDL's artifact penalty compares with
+            (``loss.artifact_weight``); None when that term is off.
         loss, generator, opt_g, device, amp, grad_clip: as for :class:`SRResNetObjective`.
     """
 
     def __init__(self, config: TrainConfig, info: Dist, loss: PerceptualLoss, generator: nn.Module, opt_g: Optimizer,
                  *, discriminator: nn.Module, discriminator_ddp: nn.Module, opt_d: Optimizer, device: torch.device,
-                 amp: bool, grad_clip: float) -> None:
+                 amp: bool, grad_clip: float, reference: nn.Module | None = None) -> None:
         super().__init__(loss, generator, opt_g, device=device, amp=amp, grad_clip=grad_clip)
         self.config, self.info, self.opt_d = config, info, opt_d
-        self.discriminator, self.discriminator_ddp = discriminator, discriminator_ddp
+        self.discriminator, self.discriminator_ddp, self.reference = discriminator, discriminator_ddp, reference
+
+    @torch.no_grad()
+    def reference_output(self, lr_image: Tensor) -> Tensor:
+        """The EMA generator's SR image of ``lr_image``, in eval mode (BatchNorm on its averaged running statistics)."""
+        training = self.reference.training
+        self.reference.eval()
+        try:
+            return self.reference(lr_image)
+        finally:
+            self.reference.train(training)
 
     def generator_step(self, lr_image: Tensor, hr_image: Tensor) -> GeneratorStep:
         """One update of G on Eq. (3): content + ``adversarial_weight`` * l_Gen, D's parameters frozen."""
         with self.autocast():
             sr_image = self.generator(lr_image)
-            sr_image, hr_image = jitter_windows(sr_image, hr_image, self.config, self.info)
+            reference = None
+            if self.reference is not None:  # cut with SR in one call, so both get the same windows
+                both, hr_image = jitter_windows(torch.cat([sr_image, self.reference_output(lr_image)], 1), hr_image,
+                                                self.config, self.info)
+                sr_image, reference = both.float().split(hr_image.shape[1], 1)
+            else:
+                sr_image, hr_image = jitter_windows(sr_image, hr_image, self.config, self.info)
             self.discriminator.requires_grad_(False)  # the plain D: G's step never synchronises D's gradients
             fake_logits = self.discriminator(sr_image).float()
             real_logits = self.discriminator(hr_image).float() if self.loss.gan.uses_real_logits else None
-            loss, parts = self.loss(sr_image.float(), hr_image, fake_logits, real_logits)
+            loss, parts = self.loss(sr_image.float(), hr_image, fake_logits, real_logits, reference)
             self.discriminator.requires_grad_(True)
         update(self.opt_g, loss, self.grad_clip)
         return GeneratorStep({"loss_g": loss.detach(), **parts}, sr_image.detach(), hr_image)

@@ -91,6 +91,7 @@ def build_loss(config: TrainConfig, info: ddp.Dist, device: torch.device) -> los
     def build(_first: bool) -> losses.PerceptualLoss:
         return losses.PerceptualLoss(loss.content, adversarial_weight=loss.adversarial_weight,
                                      pixel_weight=loss.pixel_weight, phase_weight=loss.phase_weight,
+                                     artifact_weight=loss.artifact_weight,
                                      scale=config.model.scale, gan_type=loss.gan_type,
                                      rescale=loss.content_rescale, vgg_weights=loss.vgg_weights,
                                      allow_random_fallback=loss.allow_random_vgg).to(device)
