@@ -175,6 +175,29 @@ def test_srgan_recipe_of_srgan_x4_trains_the_body_only(tmp_path, images):
                                               + 1e-3 * row["adversarial"], rel=1e-5)
 
 
+def test_init_trunk_starts_a_new_upsampler_from_a_trained_generators_trunk(tmp_path, images):
+    """run.init_trunk: a resize-convolution G from a sub-pixel one keeps its trunk, and starts upsampler and last conv
+    fresh; without it, the other upsampler is refused with a one-line error that names the option."""
+    from srgan_lite.models.checkpoint import save_generator
+
+    start = tmp_path / "subpixel.safetensors"
+    save_generator(Trainer(tiny_config("srresnet", 1), tmp_path / "init", train_images=images).generator, start)
+    source = load_generator(start).state_dict()
+    resize = ("model.upsampler=resize", "model.icnr=false", f"run.init={start}")
+    with pytest.raises(ConfigError, match="set run.init_trunk=true") as error:
+        Trainer(tiny_config("srresnet", 1, *resize), tmp_path / "refused", train_images=images)
+    assert "\n" not in str(error.value)
+    trainer = Trainer(tiny_config("srresnet", 1, *resize, "run.init_trunk=true"), tmp_path / "trunk", train_images=images)
+    state = trainer.generator.state_dict()
+    trunk = [k for k in state if k.startswith(("head.", "body.", "body_tail."))]
+    assert trunk and all(torch.equal(state[k], source[k]) for k in trunk)
+    assert not torch.equal(state["tail.weight"], source["tail.weight"])  # fresh (same shape, new draw)
+    upsampler = [k for k in state if k.startswith("upsample.") and k.endswith("conv.weight")]
+    assert upsampler and all(state[k].shape != source[k].shape for k in upsampler)  # C -> C, not C -> 4C as before
+    with pytest.raises(ConfigError, match="run.init_trunk=true takes the trunk of the starting network: set run.init"):
+        tiny_config("srresnet", 1, "run.init_trunk=true")
+
+
 @pytest.mark.parametrize("stage", ["srresnet", "srgan"])
 def test_resume_matches_uninterrupted_run(tmp_path, images, stage):
     extra = ["data.shift_jitter=4"] if stage == "srgan" else []  # the jitter windows draw from the resumed RNG

@@ -103,6 +103,10 @@ def upsampling_factors(scale: int) -> list[int]:
     return [2] * int(math.log2(scale))
 
 
+#: The modules that work at LR resolution, before the upsampler: what ``run.init_trunk`` takes from a trained G.
+TRUNK = ("head", "body", "body_tail")
+
+
 class SRResNet(nn.Module):
     """The paper's SRResNet generator (Fig. 4, top).
 

@@ -175,6 +175,10 @@ def validate(config: Any, preset: Callable[[str, str], Any]) -> None:
                           "set run.ema_decay (e.g. 0.999), or remove it")
     if data.shift_jitter < 0 or data.shift_jitter % model.scale:
         raise ConfigError(f"data.shift_jitter={data.shift_jitter} must be a non-negative multiple of the scale {model.scale}")
+    if run.init_trunk and not run.init:
+        raise ConfigError("run.init_trunk=true takes the trunk of the starting network: set run.init (--init), or remove it")
+    if run.init_trunk and model.arch != "srresnet":
+        raise ConfigError(f"run.init_trunk=true acts on SRResNet's trunk, not model.arch={model.arch}: remove it")
     if optim.freeze_upsampler and not run.init:
         raise ConfigError("optim.freeze_upsampler=true keeps the upsampler of the starting network: set run.init (--init) "
                           "to the weights to fine-tune, or remove it")

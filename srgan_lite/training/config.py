@@ -160,6 +160,9 @@ class RunConfig:
         steps: total generator updates.
         init: generator weights to start from (a registered name or a .safetensors file); SRGAN
             starts from a trained SRResNet in the paper.
+        init_trunk: take only the trunk of ``init`` (SRResNet's first conv, residual blocks and the conv after
+            them); the upsampler and the last conv start fresh, so ``model.upsampler`` may differ from the
+            source's: a resize-convolution SRResNet started from ``srresnet_x4`` (issue 25's deviation).
         device: ``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``.
         amp: ``auto`` (bf16 autocast on CUDA), ``bf16`` or ``off``.
         channels_last, compile: speed options (NHWC memory layout; ``torch.compile``).
@@ -178,6 +181,7 @@ class RunConfig:
     stage: str = "srresnet"
     steps: int = 1_000_000
     init: str | None = None
+    init_trunk: bool = False
     device: str = "auto"
     amp: str = "auto"
     channels_last: bool = True
@@ -296,7 +300,7 @@ def paper_deviations(config: TrainConfig) -> list[str]:
 
 #: Fields that say where and how a run executes, not what it trains: no deviation from the recipe.
 _HOW_IT_RUNS = ("data.train", "data.val", "data.val_split", "data.data_dir", "data.workers", "data.val_crop",
-                "data.max_val_images", "data.pipeline", "loss.vgg_weights", "run.init", "run.device",
+                "data.max_val_images", "data.pipeline", "loss.vgg_weights", "run.init", "run.init_trunk", "run.device",
                 "run.channels_last", "run.compile", "run.sync_bn", "run.seed", "run.log_every", "run.val_every",
                 "run.ckpt_every", "run.keep_checkpoints", "run.progress")
 

@@ -58,6 +58,7 @@ def build_networks(config: TrainConfig, info: ddp.Dist, device: torch.device, *,
             ``run.init`` weights of another architecture (``model.arch`` or its sizes).
     """
     from ..models.architectures import build_discriminator, build_generator
+    from ..models.srresnet import TRUNK
 
     run, gan = config.run, config.run.stage == "srgan"
     if gan and config.profile == "paper" and not run.init and not resume:
@@ -72,10 +73,18 @@ def build_networks(config: TrainConfig, info: ddp.Dist, device: torch.device, *,
         if source.config.arch != config.model.arch:
             raise ConfigError(f"run.init={run.init} is a generator of model.arch={source.config.arch}, but the config "
                               f"has model.arch={config.model.arch}: set model.arch={source.config.arch} or pick other weights")
-        # ICNR only initialises the weights that run.init replaces: any other difference is another network
-        if dataclasses.replace(source.config, icnr=config.model.icnr) != config.model:
-            raise ConfigError(f"run.init={run.init} is a {source.config} generator, but model is {config.model}")
-        generator.load_state_dict(source.state_dict())
+        # ICNR only initialises the weights that run.init replaces (with init_trunk, the upsampler is fresh anyway):
+        # any other difference is another network
+        fresh = dict(icnr=config.model.icnr) | (dict(upsampler=config.model.upsampler) if run.init_trunk else {})
+        if dataclasses.replace(source.config, **fresh) != config.model:
+            hint = ("" if run.init_trunk or source.config.upsampler == config.model.upsampler else
+                    "; to start a new upsampler from its trunk, set run.init_trunk=true")
+            raise ConfigError(f"run.init={run.init} is a {source.config} generator, but model is {config.model}{hint}")
+        state = source.state_dict()
+        if run.init_trunk:
+            state = {k: v for k, v in state.items() if k.split(".")[0] in TRUNK}
+        missing = generator.load_state_dict(state, strict=not run.init_trunk).missing_keys
+        assert all(k.split(".")[0] not in TRUNK for k in missing), missing  # only the upsampler and last conv are new
     discriminator = (build_discriminator(config.discriminator, config.data.patch_size).to(device, memory_format=fmt)
                      if gan else None)
     if ddp.use_sync_bn(run.sync_bn, info):
