@@ -82,6 +82,16 @@ def test_shipped_yaml_files_match_the_presets(profile, stage):
         f"{path} is out of date: regenerate with srgan-lite train --profile {profile} --stage {stage} --print-config --out x")
 
 
+@pytest.mark.parametrize("name, stage", [("photos_srresnet_resize", "srresnet"), ("photos_srgan", "srgan")])
+def test_the_recipe_files_of_issue_25_load_on_the_paper_profile_and_set_what_they_say(name, stage):
+    """The two stages of the photo SRGAN (configs/photos_*.yaml): partial files over the paper preset."""
+    data = yaml.safe_load((CONFIGS / f"{name}.yaml").read_text())
+    config = make_config("paper", stage, ["run.init=srresnet_x4"], yaml_file=CONFIGS / f"{name}.yaml").to_dict()
+    for section, fields in data.items():
+        for key, value in fields.items():
+            assert config[section][key] == value, f"{section}.{key}"
+
+
 @pytest.mark.parametrize("override, message", [
     ("data.workers=-3", "data.workers=-3 must be 0 or more"),
     ("run.log_every=-1", "run.log_every=-1 must be 0 or more"),
