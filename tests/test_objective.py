@@ -1,5 +1,6 @@
 """What a step computes (srgan_lite.training.objective): the adversarial games by name, the hand-over from G's
 step to D's, the jitter windows, gradient clipping and D's own learning rate."""
+import csv
 import types
 
 import pytest
@@ -145,4 +146,6 @@ def test_the_artifact_term_compares_g_with_its_ema_on_the_same_jitter_windows(tm
     expected, expected_hr = jitter_windows(whole, hr_image, config, Dist())
     assert torch.equal(hr, expected_hr) and torch.allclose(reference, expected, atol=1e-6)
     assert sr.shape == reference.shape and g_step.stats["artifact"].item() >= 0
-    assert trainer.fit().history[-1]["artifact"] >= 0  # and a whole run logs it
+    assert trainer.fit().history[-1]["artifact"] >= 0  # and a whole run logs it, in history.csv too
+    with open(tmp_path / "ldl" / "history.csv") as f:
+        assert all(float(row["artifact"]) >= 0 for row in csv.DictReader(f))

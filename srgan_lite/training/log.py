@@ -12,8 +12,8 @@ import numpy as np
 from ..utils import grey_to_rgb
 
 #: Columns of ``history.csv`` ("lr" is the learning rate; a resumed run rewrites the file with these).
-HISTORY_FIELDS = ("step", "lr", "loss_g", "content", "pixel", "phase", "adversarial", "loss_d", "d_real", "d_fake",
-                  "val_psnr", "val_ssim", "images_per_s", "elapsed_s")
+HISTORY_FIELDS = ("step", "lr", "loss_g", "content", "pixel", "phase", "artifact", "adversarial", "loss_d", "d_real",
+                  "d_fake", "val_psnr", "val_ssim", "images_per_s", "elapsed_s")
 
 
 class RunLog:
