@@ -22,7 +22,7 @@ book: $(STAMP)
 	@echo "make book: renders the outputs stored in the notebooks (execute_notebooks: off); it does not re-execute them (make test does)."
 	$(BIN)/jupyter-book build . -W --keep-going
 
-# Every chapter. Chapters 2, 7, 9 and 10 check numbers on Set5 and Set14, which ship inside the package
+# Every chapter. Chapters 2, 7, 8b, 9 and 10 check numbers on Set5 and Set14, which ship inside the package
 # (srgan_lite/sets/); nothing outside the repository is read (see the README).
 NBVAL_CHAPTERS := $(sort $(wildcard book/*.ipynb))
 

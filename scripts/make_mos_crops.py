@@ -6,11 +6,11 @@ For each region below (a square of HR pixels of the mod-cropped HR image) it wri
 nearest neighbour, MATLAB-exact bicubic, every shipped generator of ``MODELS`` that is in the weights
 registry (a missing one is skipped with a note: rerun the script once it ships), and the original HR.
 The LR input is the benchmark degradation of the whole image (``bicubic_degrade``: modcrop to 4, then
-MATLAB bicubic 1/4), exactly what chapter 9 evaluates on; each method then super-resolves only an LR window
+MATLAB bicubic 1/4), exactly what chapter 10 evaluates on; each method then super-resolves only an LR window
 around the region (``--pad`` LR pixels of context on every side, clamped at the image border) and the
 region is cut out of its output, so the script runs in seconds on a CPU (with the default 12 px, the
 ``srresnet_x4`` crops of baboon and face differ from whole-image super-resolution by at most 1 grey level, on
-0.1% of their pixels: the generator's 40-pixel receptive field carries almost no weight at its edge). Two more regions give the
+0.1% of their pixels: ``srresnet_x4``'s 40-pixel receptive field carries almost no weight at its edge). Two more regions give the
 calibration anchors (nearest = score 1, HR = score 5), as in the paper's protocol (Sec. 3.4).
 
 ``manifest.json`` records, for every crop, its file, image, set, box, method, weights and their sha256,

@@ -68,6 +68,24 @@ def test_mismatched_architectures_are_refused(pair, other):
         interpolate_weights(pair[0], srresnet(**other), 0.5)
 
 
+def test_subpixel_and_resize_srresnets_are_refused_and_two_resize_ones_interpolate(pair):
+    """Same blocks and channels, other upsampler: the parameter names agree but the upsampler's shapes do not, so
+    chapter 11 walks from the resize-convolution ``srresnet_resize_x4`` to ``srgan_x4``, not from ``srresnet_x4``."""
+    torch.manual_seed(0)
+    resize_a, resize_b = (srresnet(num_blocks=2, channels=8, upsampler="resize").eval() for _ in range(2))
+    assert resize_a.state_dict().keys() == pair[0].state_dict().keys()
+    for a, b in ((pair[0], resize_a), (resize_a, pair[0])):
+        with pytest.raises(WeightsError, match=r"cannot interpolate different architectures: .*upsampler=") as error:
+            interpolate_weights(a, b, 0.5)
+        assert "\n" not in str(error.value)
+    mixed = interpolate_weights(resize_a, resize_b, 0.5)
+    assert mixed.config == resize_a.config and mixed.config.upsampler == "resize"
+    sa, sb = resize_a.state_dict(), resize_b.state_dict()
+    for name, value in mixed.state_dict().items():
+        if value.is_floating_point():
+            torch.testing.assert_close(value, 0.5 * sa[name] + 0.5 * sb[name], rtol=0, atol=1e-7)
+
+
 def test_rrdbnets_interpolate_and_mixing_archs_is_refused(pair):
     from srgan_lite.models import RRDBNet, rrdbnet
 

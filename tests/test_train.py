@@ -154,8 +154,9 @@ def test_srgan_with_vgg54(tmp_path, images, vgg_file):
         assert row["loss_g"] == pytest.approx(row["content"] + 1e-3 * row["adversarial"], rel=1e-5)
 
 
-def test_srgan_recipe_of_srgan_x4_trains_the_body_only(tmp_path, images):
-    """lite0_norm, pixel and phase losses, frozen upsampler: the options srgan_x4 was trained with."""
+def test_frozen_upsampler_recipe_trains_the_body_only(tmp_path, images):
+    """lite0_norm, pixel and phase losses with ``optim.freeze_upsampler``: G's sub-pixel upsampler and last conv keep
+    their starting weights (an earlier srgan_x4's recipe; its model card, section Earlier versions)."""
     from srgan_lite.losses.content import NormalizedFeatureLoss
     from srgan_lite.models.checkpoint import save_generator
 
@@ -173,6 +174,39 @@ def test_srgan_recipe_of_srgan_x4_trains_the_body_only(tmp_path, images):
         assert row["phase"] > 0
         assert row["loss_g"] == pytest.approx(row["content"] + row["pixel"] + 100 * row["phase"]
                                               + 1e-3 * row["adversarial"], rel=1e-5)
+
+
+def test_resize_srgan_recipe_trains_with_all_its_options_together(tmp_path, images):
+    """srgan_x4's options in one tiny run: resize-convolution G, patch D with spectral norm, shift jitter, lite0_norm
+    content + pixel MSE + phase + LDL artifact loss (the EMA of G as its reference), and the EMA exported."""
+    from srgan_lite.losses.content import NormalizedFeatureLoss
+    from srgan_lite.models.blocks import ResizeConvUpsampler
+    from srgan_lite.models.patch_discriminator import PatchDiscriminator
+
+    config = tiny_config("srgan", 2, "model.upsampler=resize", "model.icnr=false", "discriminator.arch=patch",
+                         "discriminator.channels=8", "data.shift_jitter=4", "loss.content=lite0_norm",
+                         "loss.content_rescale=0.3", "loss.pixel_weight=1", "loss.phase_weight=300",
+                         "loss.artifact_weight=50", "loss.adversarial_weight=5e-3", "run.ema_decay=0.999")
+    trainer = Trainer(config, tmp_path / "recipe", train_images=images)
+    assert any(isinstance(m, ResizeConvUpsampler) for m in trainer.generator.modules())
+    assert isinstance(trainer.discriminator, PatchDiscriminator)
+    assert any("parametrizations.weight" in k for k, _ in trainer.discriminator.named_parameters())  # spectral norm
+    assert isinstance(trainer.objective.loss.content, NormalizedFeatureLoss)
+    g0, d0 = _parameters(trainer.generator), _parameters(trainer.discriminator)
+    result = trainer.fit()
+    assert _changed(g0, trainer.generator) == set(g0) and _changed(d0, trainer.discriminator) == set(d0)
+    for row in result.history:
+        parts = ("content", "pixel", "phase", "artifact", "adversarial", "loss_g", "loss_d")
+        assert all(np.isfinite(row[k]) for k in parts) and row["artifact"] >= 0
+        assert row["loss_g"] == pytest.approx(row["content"] + row["pixel"] + 300 * row["phase"] + 50 * row["artifact"]
+                                              + 5e-3 * row["adversarial"], rel=1e-5)
+    with open(tmp_path / "recipe" / "history.csv") as f:
+        assert "artifact" in csv.DictReader(f).fieldnames
+    ema, raw = trainer.ema.module.state_dict(), trainer.generator.state_dict()
+    assert any(not torch.equal(ema[k], raw[k]) for k in raw if raw[k].is_floating_point())
+    exported = load_generator(result.generator_path)
+    assert exported.config.upsampler == "resize"
+    assert all(torch.equal(v, ema[k].float()) for k, v in exported.state_dict().items())  # what ships is the EMA
 
 
 def test_init_trunk_starts_a_new_upsampler_from_a_trained_generators_trunk(tmp_path, images):

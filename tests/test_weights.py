@@ -106,3 +106,91 @@ def test_shipped_model_reproduces_its_registered_scores(name):
         assert result.n_images == (8 if dataset.startswith("texture:") else 5)
         assert abs(result.psnr_y - recorded_psnr) <= 0.01, (name, dataset, result.psnr_y, recorded_psnr)
         assert abs(result.ssim_y - recorded_ssim) <= 1e-4, (name, dataset, result.ssim_y, recorded_ssim)
+
+
+# --- training_config: the configuration shipped beside the weights (publish(..., config=...)) ---------------------
+
+
+def _two_stages():
+    import srgan_lite as sl
+
+    warm = sl.make_config("quick", "srresnet", ["model.upsampler=resize", "model.icnr=false", "run.steps=1000"])
+    adversarial = sl.make_config("quick", "srgan", ["model.upsampler=resize", "model.icnr=false", "run.init=srresnet_x4",
+                                                    "loss.artifact_weight=50", "run.ema_decay=0.999"])
+    return warm, adversarial
+
+
+def test_publish_with_config_round_trips_through_training_config(registry_dir, tmp_path):
+    warm, adversarial = _two_stages()
+    source = save_generator(srresnet(num_blocks=1, channels=8), tmp_path / "g.safetensors")
+    weights.publish(source, "tiny_x4", description="t", card="c", config={"srresnet": warm, "srgan": adversarial.to_dict()})
+    assert weights.registry()["tiny_x4"]["train_config"] == "tiny_x4_config.yaml"
+    assert (registry_dir / "tiny_x4_config.yaml").is_file()
+    assert weights.training_config("tiny_x4").to_dict() == adversarial.to_dict()  # stage=None: the last stage
+    assert weights.training_config("tiny_x4", stage="srgan").to_dict() == adversarial.to_dict()
+    assert weights.training_config("tiny_x4", stage="srresnet").to_dict() == warm.to_dict()
+    # a single TrainConfig is stored under its run.stage
+    weights.publish(source, "one_x4", description="t", card="c", config=adversarial)
+    assert weights.training_config("one_x4", stage="srgan").to_dict() == adversarial.to_dict()
+
+
+def test_training_config_refuses_an_unknown_stage_in_one_line(registry_dir, tmp_path):
+    warm, adversarial = _two_stages()
+    source = save_generator(srresnet(num_blocks=1, channels=8), tmp_path / "g.safetensors")
+    weights.publish(source, "tiny_x4", description="t", card="c", config={"srresnet": warm, "srgan": adversarial})
+    with pytest.raises(WeightsError, match=r"'tiny_x4' have no training stage 'texture'.*'srresnet', 'srgan'") as error:
+        weights.training_config("tiny_x4", stage="texture")
+    assert "\n" not in str(error.value)
+
+
+def test_training_config_refuses_weights_without_one_and_unknown_names(registry_dir, tmp_path):
+    source = save_generator(srresnet(num_blocks=1, channels=8), tmp_path / "g.safetensors")
+    weights.publish(source, "bare_x4", description="t", card="c")  # every existing call keeps working
+    assert "train_config" not in weights.registry()["bare_x4"]
+    with pytest.raises(WeightsError, match="'bare_x4' ship no training configuration") as error:
+        weights.training_config("bare_x4")
+    assert "\n" not in str(error.value)
+    with pytest.raises(WeightsError, match="unknown weights 'nope'"):
+        weights.training_config("nope")
+
+
+def test_publish_refuses_machine_paths_in_the_config_before_writing(registry_dir, tmp_path):
+    import srgan_lite as sl
+
+    config = sl.make_config("quick", "srgan", [f"run.init={tmp_path / 'g.safetensors'}"])
+    source = save_generator(srresnet(num_blocks=1, channels=8), tmp_path / "g.safetensors")
+    with pytest.raises(WeightsError, match="machine path run.init="):
+        weights.publish(source, "tiny_x4", description="t", card="c", config=config)
+    assert not (registry_dir / "registry.json").exists()
+
+
+def test_shipped_training_configs_round_trip_and_are_package_data():
+    """Every registry entry with ``train_config`` loads through TrainConfig.from_dict, stage by stage, and its file
+    is package data (so that an installed srgan-lite ships it)."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    import yaml
+
+    from srgan_lite.training.config import TrainConfig
+
+    with open(Path(weights.__file__).parents[2] / "pyproject.toml", "rb") as f:
+        patterns = tomllib.load(f)["tool"]["setuptools"]["package-data"]["srgan_lite"]
+    for name, entry in weights.registry().items():
+        if not entry.get("train_config"):
+            continue
+        assert fnmatch.fnmatch(f"weights/{entry['train_config']}", "weights/*.yaml") and "weights/*.yaml" in patterns
+        stages = yaml.safe_load((weights.WEIGHTS_DIR / entry["train_config"]).read_text())
+        assert isinstance(stages, dict) and stages, name
+        for stage, data in stages.items():
+            assert TrainConfig.from_dict(data).to_dict() == weights.training_config(name, stage).to_dict(), (name, stage)
+
+
+def test_srgan_x4_ships_its_training_config():
+    """SRGAN_X4_TRAIN_CONFIG: chapter 8b reads srgan_x4's configuration (both stages). Fails until the new srgan_x4
+    is published with publish(..., config={"srresnet": warm_start, "srgan": adversarial})."""
+    # SRGAN_X4_TRAIN_CONFIG: the assertion that waits for the new srgan_x4
+    assert weights.registry()["srgan_x4"].get("train_config"), "srgan_x4 ships no train_config (publish(..., config=...))"
+    assert weights.training_config("srgan_x4").run.stage == "srgan"
+    assert weights.training_config("srgan_x4", stage="srresnet").run.stage == "srresnet"

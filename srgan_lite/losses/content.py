@@ -30,7 +30,8 @@ VGG_RESCALE = 1.0 / 12.75
 LITE0_TAP = "b11.expand"
 #: ``lite0_norm``: the first map after an activation at each of the strides 2, 4, 8 and 16 (the last is
 #: LITE0_TAP). Shallow maps see a 4-pixel grid that the stride-16 map alone lets training build (chapter 6, the
-#: model card of srgan_x4); none is a tap of :data:`srgan_lite.evaluation.perceptual.DISTANCE_TAPS`.
+#: model card of srgan_x4, section Earlier versions); none is a tap of
+#: :data:`srgan_lite.evaluation.perceptual.DISTANCE_TAPS`.
 LITE0_NORM_TAPS = ("b1.expand", "b3.expand", "b5.expand", LITE0_TAP)
 #: ``lite0_norm``'s rescaling, chosen as the paper intends: c^2 x distance = pixel MSE for srresnet_x4's output
 #: on the eight scikit-image photos (centre 192 px crops; see :func:`calibrate_rescale` and chapter 6).

@@ -29,6 +29,6 @@ def subpixel_phase_loss(sr: Tensor, hr: Tensor, scale: int) -> Tensor:
     x``scale`` generator can add (``scale``: the generator's).
 
     Texture has no fixed phase, so this term removes a lattice-locked pattern and nothing else. Not in the
-    paper; see the model card of ``srgan_x4`` for why it is needed.
+    paper; see the model card of ``srgan_x4``, section Earlier versions, for why the sub-pixel run needed it.
     """
     return F.mse_loss(subpixel_phase_pattern(sr, scale), subpixel_phase_pattern(hr, scale))

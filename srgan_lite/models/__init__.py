@@ -28,6 +28,7 @@ from .pretrained import (
     publish,
     read_history,
     registry,
+    training_config,
     weights_path,
 )
 from .rrdbnet import ESRGAN_CONFIG, RESIDUAL_SCALE, RRDB, ResidualDenseBlock, RRDBNet, rrdbnet
@@ -84,6 +85,7 @@ __all__ = [
     "SRResNet",
     "srresnet",
     "SubPixelUpsampler",
+    "training_config",
     "upsampling_factors",
     "WEIGHTS_DIR",
     "weights_path",

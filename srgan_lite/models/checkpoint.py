@@ -182,7 +182,8 @@ def load_generator(path: str | os.PathLike, map_location: str | torch.device = "
 
 
 def average_checkpoints(paths: list[str | os.PathLike]) -> nn.Module:
-    """G with its weights averaged over training checkpoints: how the shipped ``srgan_x4`` was made.
+    """G with its weights averaged over training checkpoints, after a run (an earlier ``srgan_x4`` shipped such an
+    average; the current one is the moving average that the trainer keeps, ``run.ema_decay``).
 
     A GAN's generator oscillates from step to step as the two players move; the mean of its weights over the
     last checkpoints cancels much of that (Izmailov et al. 2018; Yazici et al. 2019 for GANs; ProGAN and

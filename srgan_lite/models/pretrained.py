@@ -1,8 +1,9 @@
 """Shipped generator weights: a small registry of fp16 safetensors files with sha256 and model cards.
 
 ``srgan_lite/weights/registry.json`` maps a name (``srresnet_x4``, ``srgan_mse_x4``, ...) to its file,
-sha256, model card and training history; :func:`load_pretrained` accepts such a name or a path to
-any ``.safetensors`` file written by :func:`srgan_lite.save_generator`.
+sha256, model card, training history and (where shipped) training configuration; :func:`load_pretrained`
+accepts such a name or a path to any ``.safetensors`` file written by :func:`srgan_lite.save_generator`, and
+:func:`training_config` returns the configuration the weights were trained with.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Mapping
 
 import torch
 from torch import nn
@@ -19,6 +21,9 @@ from ..errors import WeightsError
 from ..utils import sha256_file
 from .architectures import build_generator
 from .checkpoint import load_generator
+
+if TYPE_CHECKING:  # training.config imports this package: imported at call time below
+    from ..training.config import TrainConfig
 
 WEIGHTS_DIR = Path(__file__).parents[1] / "weights"
 DEFAULT_WEIGHTS = "srresnet_x4"
@@ -96,6 +101,7 @@ def publish(
     card: str,
     history: str | os.PathLike | None = None,
     scores: dict | None = None,
+    config: "TrainConfig | Mapping[str, TrainConfig | dict] | None" = None,
 ) -> Path:
     """Add trained weights to the shipped registry (a maintainer's step, run when weights are retrained).
 
@@ -107,12 +113,19 @@ def publish(
         card: the model card (markdown), saved as ``<name>.md``.
         history: the run's ``history.csv``, copied as ``<name>_history.csv`` for the book's plots.
         scores: evaluation numbers to record in the registry (e.g. {"Set5": [psnr, ssim]}).
+        config: the configuration the weights were trained with, saved as ``<name>_config.yaml`` (registry key
+            ``train_config``) and read back by :func:`training_config`: a mapping stage name -> ``TrainConfig``
+            (or its ``to_dict()``), in training order, the last the stage that produced the weights (e.g.
+            ``{"srresnet": warm_start, "srgan": adversarial}``); a single ``TrainConfig`` is stored under its
+            ``run.stage``. Give ``run.steps`` as the steps actually run, and names, not machine paths, in
+            ``data.train``, ``data.val``, ``run.init`` (the book prints them): an absolute path is refused.
     """
     import shutil
 
     from .checkpoint import load_checkpoint, save_generator
     from .srresnet import GeneratorConfig
 
+    stages_yaml = _config_yaml(name, config) if config is not None else None  # refused before anything is written
     source = Path(source)
     if source.suffix == ".pt":
         state = load_checkpoint(source)
@@ -133,12 +146,85 @@ def publish(
         entry["history"] = f"{name}_history.csv"
     if scores:
         entry["scores"] = scores
+    if stages_yaml is not None:
+        (WEIGHTS_DIR / f"{name}_config.yaml").write_text(stages_yaml)
+        entry["train_config"] = f"{name}_config.yaml"
     path = WEIGHTS_DIR / "registry.json"
     entries = json.loads(path.read_text()) if path.exists() else {}
     entries[name] = entry
     path.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
     registry.cache_clear()
     return target
+
+
+def _config_yaml(name: str, config) -> str:
+    """``publish``'s ``config`` as the YAML of ``<name>_config.yaml``: stage name -> ``TrainConfig.to_dict()``."""
+    import yaml
+
+    from ..training.config import TrainConfig
+
+    if isinstance(config, TrainConfig):
+        config = {config.run.stage: config}
+    if not isinstance(config, Mapping) or not config:
+        raise WeightsError(f"publish({name!r}, config=...): give a TrainConfig or a mapping stage name -> TrainConfig, "
+                           f"not {type(config).__name__}")
+    stages = {}
+    for stage, value in config.items():
+        checked = value if isinstance(value, TrainConfig) else TrainConfig.from_dict(dict(value))
+        data = yaml.safe_load(checked.to_yaml())  # plain YAML types (Adam's betas as a list)
+        for section, fields in data.items():
+            for key, field in fields.items() if isinstance(fields, dict) else ():
+                if isinstance(field, str) and (os.path.isabs(field) or field.startswith("~")):
+                    raise WeightsError(f"publish({name!r}, config=...): stage {stage!r} has the machine path "
+                                       f"{section}.{key}={field!r}; ship a name (registered weights, dataset, file "
+                                       f"name) or null instead")
+        stages[str(stage)] = data
+    return yaml.safe_dump(stages, sort_keys=False)
+
+
+def training_config(name: str, stage: str | None = None) -> "TrainConfig":
+    """The configuration a registered name's weights were trained with, as shipped beside them.
+
+    Args:
+        name: a registered name whose registry entry has ``train_config`` (``<name>_config.yaml``, written by
+            :func:`publish`: a mapping stage name -> ``TrainConfig.to_dict()``).
+        stage: which stage of a staged run (e.g. ``"srresnet"``, the warm start of an SRGAN run); ``None`` is the
+            last stage in the file, the one that produced the weights.
+
+    Raises:
+        WeightsError: an unknown name, weights that ship no configuration, or a stage the file does not hold.
+    """
+    import yaml
+
+    from ..training.config import TrainConfig
+
+    entries = registry()
+    shipped = sorted(n for n, e in entries.items() if e.get("train_config")) or ["none in this install"]
+    if name not in entries:
+        raise WeightsError(f"unknown weights {name!r}: the names that ship a training configuration are "
+                           f"{', '.join(shipped)}")
+    file = entries[name].get("train_config")
+    if not file:
+        raise WeightsError(f"weights {name!r} ship no training configuration (no train_config in registry.json; "
+                           f"its model card describes the run): names that ship one are {', '.join(shipped)}")
+    path = WEIGHTS_DIR / file
+    if not path.is_file():
+        raise WeightsError(f"weights {name!r}: training configuration {path} is missing from this install "
+                           f"(reinstall srgan-lite)")
+    try:
+        stages = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise WeightsError(f"weights {name!r}: {path} is not valid YAML ({str(exc).splitlines()[0]}); "
+                           f"reinstall srgan-lite") from exc
+    if not isinstance(stages, dict) or not stages:
+        raise WeightsError(f"weights {name!r}: {path} holds no stages (a mapping stage name -> configuration); "
+                           f"republish it with publish(..., config=...)")
+    if stage is None:
+        stage = list(stages)[-1]
+    elif stage not in stages:
+        raise WeightsError(f"weights {name!r} have no training stage {stage!r}: their stages are "
+                           f"{', '.join(map(repr, stages))} (stage=None is the last)")
+    return TrainConfig.from_dict(stages[stage])
 
 
 def history_path(name: str) -> Path:
