@@ -62,14 +62,17 @@ VIEWPORT = {"width": 1280, "height": 900}  # wide enough for the sidebar to show
 TIMEOUT_MS = 120_000  # per navigation / wait; pages take a few seconds, a busy 2-core machine much longer
 #: The first code cell of every chapter: the Colab button opens the bare notebook, without the package.
 COLAB_INSTALL_CELL = f"""\
-# On Colab only: install srgan-lite from its repository (elsewhere, `make book` / `make test` did).
+# On Colab only. Today srgan-lite is not yet published at github.com/{REPOSITORY}, so this install
+# fails there; from a clone, `make book` or `make test` has set everything up and this cell does nothing.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "srgan-lite @ git+https://github.com/{REPOSITORY}"], check=True)
+    package = "srgan-lite @ git+https://github.com/{REPOSITORY}"
+    if subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package]).returncode != 0:
+        raise SystemExit("srgan-lite could not be installed from github.com/{REPOSITORY} (not published there "
+                         "yet): run the chapters from a clone (`make book` or `make test`, see the README).")
 """
 
 
