@@ -110,6 +110,8 @@ def test_shipped_model_reproduces_its_registered_scores(name):
 
 # --- training_config: the configuration shipped beside the weights (publish(..., config=...)) ---------------------
 
+from srgan_lite.training import training_config  # noqa: E402  (the training layer reads models' shipped_config)
+
 
 def _two_stages():
     import srgan_lite as sl
@@ -126,12 +128,12 @@ def test_publish_with_config_round_trips_through_training_config(registry_dir, t
     weights.publish(source, "tiny_x4", description="t", card="c", config={"srresnet": warm, "srgan": adversarial.to_dict()})
     assert weights.registry()["tiny_x4"]["train_config"] == "tiny_x4_config.yaml"
     assert (registry_dir / "tiny_x4_config.yaml").is_file()
-    assert weights.training_config("tiny_x4").to_dict() == adversarial.to_dict()  # stage=None: the last stage
-    assert weights.training_config("tiny_x4", stage="srgan").to_dict() == adversarial.to_dict()
-    assert weights.training_config("tiny_x4", stage="srresnet").to_dict() == warm.to_dict()
+    assert training_config("tiny_x4").to_dict() == adversarial.to_dict()  # stage=None: the last stage
+    assert training_config("tiny_x4", stage="srgan").to_dict() == adversarial.to_dict()
+    assert training_config("tiny_x4", stage="srresnet").to_dict() == warm.to_dict()
     # a single TrainConfig is stored under its run.stage
     weights.publish(source, "one_x4", description="t", card="c", config=adversarial)
-    assert weights.training_config("one_x4", stage="srgan").to_dict() == adversarial.to_dict()
+    assert training_config("one_x4", stage="srgan").to_dict() == adversarial.to_dict()
 
 
 def test_training_config_refuses_an_unknown_stage_in_one_line(registry_dir, tmp_path):
@@ -139,7 +141,7 @@ def test_training_config_refuses_an_unknown_stage_in_one_line(registry_dir, tmp_
     source = save_generator(srresnet(num_blocks=1, channels=8), tmp_path / "g.safetensors")
     weights.publish(source, "tiny_x4", description="t", card="c", config={"srresnet": warm, "srgan": adversarial})
     with pytest.raises(WeightsError, match=r"'tiny_x4' have no training stage 'texture'.*'srresnet', 'srgan'") as error:
-        weights.training_config("tiny_x4", stage="texture")
+        training_config("tiny_x4", stage="texture")
     assert "\n" not in str(error.value)
 
 
@@ -148,10 +150,10 @@ def test_training_config_refuses_weights_without_one_and_unknown_names(registry_
     weights.publish(source, "bare_x4", description="t", card="c")  # every existing call keeps working
     assert "train_config" not in weights.registry()["bare_x4"]
     with pytest.raises(WeightsError, match="'bare_x4' ship no training configuration") as error:
-        weights.training_config("bare_x4")
+        training_config("bare_x4")
     assert "\n" not in str(error.value)
     with pytest.raises(WeightsError, match="unknown weights 'nope'"):
-        weights.training_config("nope")
+        training_config("nope")
 
 
 def test_publish_refuses_machine_paths_in_the_config_before_writing(registry_dir, tmp_path):
@@ -184,13 +186,16 @@ def test_shipped_training_configs_round_trip_and_are_package_data():
         stages = yaml.safe_load((weights.WEIGHTS_DIR / entry["train_config"]).read_text())
         assert isinstance(stages, dict) and stages, name
         for stage, data in stages.items():
-            assert TrainConfig.from_dict(data).to_dict() == weights.training_config(name, stage).to_dict(), (name, stage)
+            assert TrainConfig.from_dict(data).to_dict() == training_config(name, stage).to_dict(), (name, stage)
 
 
 def test_srgan_x4_ships_its_training_config():
-    """SRGAN_X4_TRAIN_CONFIG: chapter 8b reads srgan_x4's configuration (both stages). Fails until the new srgan_x4
-    is published with publish(..., config={"srresnet": warm_start, "srgan": adversarial})."""
-    # SRGAN_X4_TRAIN_CONFIG: the assertion that waits for the new srgan_x4
+    """Chapter 8b reads srgan_x4's configuration, both stages: a resize-convolution warm start from srresnet_x4's
+    trunk, then the adversarial stage with the recipe's options."""
     assert weights.registry()["srgan_x4"].get("train_config"), "srgan_x4 ships no train_config (publish(..., config=...))"
-    assert weights.training_config("srgan_x4").run.stage == "srgan"
-    assert weights.training_config("srgan_x4", stage="srresnet").run.stage == "srresnet"
+    warm, adversarial = training_config("srgan_x4", stage="srresnet"), training_config("srgan_x4")
+    assert (warm.run.stage, adversarial.run.stage) == ("srresnet", "srgan")
+    assert warm.model.upsampler == adversarial.model.upsampler == "resize"
+    assert warm.run.init == "srresnet_x4" and warm.run.init_trunk
+    assert adversarial.discriminator.arch == "patch" and adversarial.run.ema_decay > 0
+    assert adversarial.loss.artifact_weight > 0 and adversarial.loss.content == "lite0_norm"

@@ -28,7 +28,7 @@ from .pretrained import (
     publish,
     read_history,
     registry,
-    training_config,
+    shipped_config,
     weights_path,
 )
 from .rrdbnet import ESRGAN_CONFIG, RESIDUAL_SCALE, RRDB, ResidualDenseBlock, RRDBNet, rrdbnet
@@ -85,7 +85,7 @@ __all__ = [
     "SRResNet",
     "srresnet",
     "SubPixelUpsampler",
-    "training_config",
+    "shipped_config",
     "upsampling_factors",
     "WEIGHTS_DIR",
     "weights_path",

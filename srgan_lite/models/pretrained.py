@@ -3,7 +3,8 @@
 ``srgan_lite/weights/registry.json`` maps a name (``srresnet_x4``, ``srgan_mse_x4``, ...) to its file,
 sha256, model card, training history and (where shipped) training configuration; :func:`load_pretrained`
 accepts such a name or a path to any ``.safetensors`` file written by :func:`srgan_lite.save_generator`, and
-:func:`training_config` returns the configuration the weights were trained with.
+:func:`shipped_config` returns the configuration the weights were trained with (as plain data: the training
+layer's ``srgan_lite.training.training_config`` turns it into a ``TrainConfig``).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import Any, Mapping
 
 import torch
 from torch import nn
@@ -21,9 +22,6 @@ from ..errors import WeightsError
 from ..utils import sha256_file
 from .architectures import build_generator
 from .checkpoint import load_generator
-
-if TYPE_CHECKING:  # training.config imports this package: imported at call time below
-    from ..training.config import TrainConfig
 
 WEIGHTS_DIR = Path(__file__).parents[1] / "weights"
 DEFAULT_WEIGHTS = "srresnet_x4"
@@ -101,7 +99,7 @@ def publish(
     card: str,
     history: str | os.PathLike | None = None,
     scores: dict | None = None,
-    config: "TrainConfig | Mapping[str, TrainConfig | dict] | None" = None,
+    config: Any = None,
 ) -> Path:
     """Add trained weights to the shipped registry (a maintainer's step, run when weights are retrained).
 
@@ -114,8 +112,8 @@ def publish(
         history: the run's ``history.csv``, copied as ``<name>_history.csv`` for the book's plots.
         scores: evaluation numbers to record in the registry (e.g. {"Set5": [psnr, ssim]}).
         config: the configuration the weights were trained with, saved as ``<name>_config.yaml`` (registry key
-            ``train_config``) and read back by :func:`training_config`: a mapping stage name -> ``TrainConfig``
-            (or its ``to_dict()``), in training order, the last the stage that produced the weights (e.g.
+            ``train_config``) and read back by ``srgan_lite.training.training_config``: a mapping stage name ->
+            ``TrainConfig`` (or its ``to_dict()``), in training order, the last the stage that produced the weights (e.g.
             ``{"srresnet": warm_start, "srgan": adversarial}``); a single ``TrainConfig`` is stored under its
             ``run.stage``. Give ``run.steps`` as the steps actually run, and names, not machine paths, in
             ``data.train``, ``data.val``, ``run.init`` (the book prints them): an absolute path is refused.
@@ -157,21 +155,25 @@ def publish(
     return target
 
 
-def _config_yaml(name: str, config) -> str:
-    """``publish``'s ``config`` as the YAML of ``<name>_config.yaml``: stage name -> ``TrainConfig.to_dict()``."""
+def _config_yaml(name: str, config: Any) -> str:
+    """``publish``'s ``config`` as the YAML of ``<name>_config.yaml``: stage name -> ``TrainConfig.to_dict()``.
+
+    Duck-typed on ``to_dict()`` so that this layer does not import the training layer above it.
+    """
     import yaml
 
-    from ..training.config import TrainConfig
-
-    if isinstance(config, TrainConfig):
+    if hasattr(config, "to_dict") and hasattr(config, "run"):  # one TrainConfig: stored under its stage
         config = {config.run.stage: config}
     if not isinstance(config, Mapping) or not config:
         raise WeightsError(f"publish({name!r}, config=...): give a TrainConfig or a mapping stage name -> TrainConfig, "
                            f"not {type(config).__name__}")
     stages = {}
     for stage, value in config.items():
-        checked = value if isinstance(value, TrainConfig) else TrainConfig.from_dict(dict(value))
-        data = yaml.safe_load(checked.to_yaml())  # plain YAML types (Adam's betas as a list)
+        data = value.to_dict() if hasattr(value, "to_dict") else value
+        if not isinstance(data, Mapping):
+            raise WeightsError(f"publish({name!r}, config=...): stage {stage!r} is a {type(data).__name__}, not a "
+                               f"TrainConfig or its to_dict()")
+        data = yaml.safe_load(yaml.safe_dump(_plain(data), sort_keys=False))  # plain YAML types (betas as a list)
         for section, fields in data.items():
             for key, field in fields.items() if isinstance(fields, dict) else ():
                 if isinstance(field, str) and (os.path.isabs(field) or field.startswith("~")):
@@ -182,21 +184,24 @@ def _config_yaml(name: str, config) -> str:
     return yaml.safe_dump(stages, sort_keys=False)
 
 
-def training_config(name: str, stage: str | None = None) -> "TrainConfig":
-    """The configuration a registered name's weights were trained with, as shipped beside them.
+def _plain(value: Any) -> Any:
+    """Tuples as lists, nested: what ``yaml.safe_dump`` writes as plain YAML."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
-    Args:
-        name: a registered name whose registry entry has ``train_config`` (``<name>_config.yaml``, written by
-            :func:`publish`: a mapping stage name -> ``TrainConfig.to_dict()``).
-        stage: which stage of a staged run (e.g. ``"srresnet"``, the warm start of an SRGAN run); ``None`` is the
-            last stage in the file, the one that produced the weights.
+
+def shipped_config(name: str) -> dict[str, dict]:
+    """The configuration a registered name's weights were trained with, as shipped beside them: a mapping stage
+    name -> that stage's ``TrainConfig.to_dict()``, in training order (``<name>_config.yaml``, written by
+    :func:`publish`). ``srgan_lite.training.training_config`` returns one stage as a ``TrainConfig``.
 
     Raises:
-        WeightsError: an unknown name, weights that ship no configuration, or a stage the file does not hold.
+        WeightsError: an unknown name, weights that ship no configuration, or a missing or unreadable file.
     """
     import yaml
-
-    from ..training.config import TrainConfig
 
     entries = registry()
     shipped = sorted(n for n, e in entries.items() if e.get("train_config")) or ["none in this install"]
@@ -219,12 +224,7 @@ def training_config(name: str, stage: str | None = None) -> "TrainConfig":
     if not isinstance(stages, dict) or not stages:
         raise WeightsError(f"weights {name!r}: {path} holds no stages (a mapping stage name -> configuration); "
                            f"republish it with publish(..., config=...)")
-    if stage is None:
-        stage = list(stages)[-1]
-    elif stage not in stages:
-        raise WeightsError(f"weights {name!r} have no training stage {stage!r}: their stages are "
-                           f"{', '.join(map(repr, stages))} (stage=None is the last)")
-    return TrainConfig.from_dict(stages[stage])
+    return stages
 
 
 def history_path(name: str) -> Path:

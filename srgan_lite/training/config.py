@@ -29,8 +29,9 @@ from typing import Any
 
 import yaml
 
-from ..errors import ConfigError
+from ..errors import ConfigError, WeightsError
 from ..models.architectures import DiscriminatorConfig
+from ..models.pretrained import shipped_config
 from ..models.srresnet import PAPER_CONFIG, GeneratorConfig
 from .checks import PROFILES, STAGES, merge, validate
 
@@ -303,6 +304,27 @@ _HOW_IT_RUNS = ("data.train", "data.val", "data.val_split", "data.data_dir", "da
                 "data.max_val_images", "data.pipeline", "loss.vgg_weights", "run.init", "run.init_trunk", "run.device",
                 "run.channels_last", "run.compile", "run.sync_bn", "run.seed", "run.log_every", "run.val_every",
                 "run.ckpt_every", "run.keep_checkpoints", "run.progress")
+
+
+def training_config(name: str, stage: str | None = None) -> TrainConfig:
+    """The configuration a registered name's weights were trained with, as shipped beside them.
+
+    Args:
+        name: a registered name whose registry entry has ``train_config`` (``<name>_config.yaml``, written by
+            ``srgan_lite.models.publish``: a mapping stage name -> ``TrainConfig.to_dict()``).
+        stage: which stage of a staged run (e.g. ``"srresnet"``, the warm start of an SRGAN run); ``None`` is the
+            last stage in the file, the one that produced the weights.
+
+    Raises:
+        WeightsError: an unknown name, weights that ship no configuration, or a stage the file does not hold.
+    """
+    stages = shipped_config(name)
+    if stage is None:
+        stage = list(stages)[-1]
+    elif stage not in stages:
+        raise WeightsError(f"weights {name!r} have no training stage {stage!r}: their stages are "
+                           f"{', '.join(map(repr, stages))} (stage=None is the last)")
+    return TrainConfig.from_dict(stages[stage])
 
 
 def make_config(profile: str = "quick", stage: str = "srresnet", overrides: list[str] | None = None,
