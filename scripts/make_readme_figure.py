@@ -2,9 +2,9 @@
 
     python scripts/make_readme_figure.py [--out book/images/hero.png]
 
-Uses the shipped weights (`srresnet_x4`; `srgan_x4`, the shipped SRGAN) and Set14's baboon (shipped with
-the package; fur is where SRGAN's texture shows and SRResNet's average blurs), degraded with the paper's MATLAB bicubic; PSNR is on Y with a 4-pixel border shaved (the book's
-protocol).
+Uses the shipped weights (`srresnet_x4`; `srgan_x4`, the shipped SRGAN) and Set14's baboon (shipped with the
+package; fur is where SRGAN's texture shows and SRResNet's average blurs), degraded with the paper's MATLAB
+bicubic; PSNR is on Y with a 4-pixel border shaved (the book's protocol).
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-from srgan_lite import bicubic_degrade, read_image, resolve_dataset, imresize_uint8, load_pretrained, modcrop, psnr_image, super_resolve, viz  # noqa: E402
+from srgan_lite import (bicubic_degrade, imresize_uint8, load_pretrained, modcrop, psnr_image,  # noqa: E402
+                        read_image, resolve_dataset, super_resolve, viz)
 
 CROP = (264, 24, 192, 192)  # top, left, height, width in HR pixels of the baboon: nose, cheek fur, whiskers
 

@@ -7,6 +7,7 @@ from srgan_lite import save_generator, srresnet
 from srgan_lite.errors import WeightsError
 from srgan_lite.models import RRDBNet, rrdbnet
 from srgan_lite.models import pretrained as weights
+from srgan_lite.training import training_config
 from srgan_lite.utils import sha256_file
 
 
@@ -109,8 +110,6 @@ def test_shipped_model_reproduces_its_registered_scores(name):
 
 
 # --- training_config: the configuration shipped beside the weights (publish(..., config=...)) ---------------------
-
-from srgan_lite.training import training_config  # noqa: E402  (the training layer reads models' shipped_config)
 
 
 def _two_stages():

@@ -173,7 +173,7 @@ def _config_yaml(name: str, config: Any) -> str:
         if not isinstance(data, Mapping):
             raise WeightsError(f"publish({name!r}, config=...): stage {stage!r} is a {type(data).__name__}, not a "
                                f"TrainConfig or its to_dict()")
-        data = yaml.safe_load(yaml.safe_dump(_plain(data), sort_keys=False))  # plain YAML types (betas as a list)
+        data = _plain(data)  # plain YAML types (Adam's betas as a list)
         for section, fields in data.items():
             for key, field in fields.items() if isinstance(fields, dict) else ():
                 if isinstance(field, str) and (os.path.isabs(field) or field.startswith("~")):
