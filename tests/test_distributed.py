@@ -35,20 +35,16 @@ def _relative_differences(one: dict, two: dict, initial: dict, skip: set[str]) -
 
 
 @pytest.mark.slow
-def test_ddp_two_processes_with_gloo(tmp_path):
-    _cli_train(tmp_path / "ddp", 3, [], processes=2)
-    assert [p.name for p in (tmp_path / "ddp" / "checkpoints").iterdir()] == ["step_00000003.pt"]
-    with open(tmp_path / "ddp" / "history.csv") as f:
-        assert [int(r["step"]) for r in csv.DictReader(f)] == [1, 2, 3]
-    assert (tmp_path / "ddp" / "generator.safetensors").exists()
-
-
-@pytest.mark.slow
 def test_two_processes_at_batch_2_train_what_one_process_trains_at_batch_4(tmp_path):
     """3 SRGAN steps (G and D, both with BatchNorm), jitter windows on: 2 x 2 crops with SyncBatchNorm == 1 x 4 crops."""
     extra = ["data.shift_jitter=4"]
     one = _cli_train(tmp_path / "one", 3, extra, stage="srgan")
     two = _cli_train(tmp_path / "two", 3, extra, processes=2, port=29518, stage="srgan")
+    # what the torchrun run leaves behind is one run's, not two: one checkpoint, one history row per step, the export
+    assert [p.name for p in (tmp_path / "two" / "checkpoints").iterdir()] == ["step_00000003.pt"]
+    with open(tmp_path / "two" / "history.csv") as f:
+        assert [int(r["step"]) for r in csv.DictReader(f)] == [1, 2, 3]
+    assert (tmp_path / "two" / "generator.safetensors").exists()
     from srgan_lite.training.config import make_config
     from srgan_lite.training.loop import Trainer
 

@@ -22,9 +22,10 @@ def _cells(kind: str):
                 yield chapter.name, "".join(cell["source"])
 
 
-def test_importing_the_package_imports_no_matplotlib():
+def test_importing_the_package_imports_no_matplotlib_nor_torchvision():
+    """Both load lazily: matplotlib only for figures, torchvision (~3 s, with torch._dynamo) only for VGG19."""
     code = ("import sys, srgan_lite, srgan_lite.viz, srgan_lite.training.loop, srgan_lite.cli; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'torchvision'}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import torch
 from torch import Tensor, nn
-from torchvision.models import VGG19_Weights
-from torchvision.models.vgg import cfgs, make_layers
 
 from ..errors import ConfigError, WeightsError
 
@@ -41,6 +39,8 @@ WeightsSpec = str | os.PathLike | None
 
 
 def _hub_weights_path() -> Path:
+    from torchvision.models import VGG19_Weights  # torchvision is imported where VGG is used: it costs ~3 s per process
+
     filename = Path(VGG19_Weights.IMAGENET1K_V1.url).name
     return Path(torch.hub.get_dir()) / "checkpoints" / filename
 
@@ -50,6 +50,8 @@ def _load_state_dict(weights: WeightsSpec, allow_random_fallback: bool) -> dict[
         warnings.warn("VGG19 built with random weights (weights=None): the content loss is not perceptual", stacklevel=3)
         return None
     if isinstance(weights, str) and weights == "imagenet":
+        from torchvision.models import VGG19_Weights
+
         try:
             return VGG19_Weights.IMAGENET1K_V1.get_state_dict(progress=False)
         except Exception as exc:  # offline, proxy, corrupt download...
@@ -96,6 +98,8 @@ class VGGFeatures(nn.Module):
         if unknown:
             raise WeightsError(f"unknown VGG19 layer(s) {unknown}: choose from {sorted(PAPER_TAPS) + sorted(VGG19_LAYERS)}")
         self.taps = {VGG19_LAYERS[n]: n for n in names}
+        from torchvision.models.vgg import cfgs, make_layers  # lazily, as above
+
         state = _load_state_dict(weights, allow_random_fallback)
         self.pretrained = state is not None
         features = make_layers(cfgs["E"])  # VGG19's conv part: torchvision's vgg19().features, without the 120 M-parameter classifier
