@@ -43,7 +43,7 @@ def test_srresnet_run_writes_checkpoint_history_and_weights(tmp_path, images):
     config = tiny_config("srresnet", 6, "run.val_every=3")
     result = train(config, tmp_path / "run", train_images=images, val_images=val)
     assert [r["step"] for r in result.history] == [1, 2, 3, 4, 5, 6]
-    assert all(np.isfinite(r["loss_g"]) for r in result.history)
+    assert all(np.isfinite(r["loss_g"]) and "adversarial_weight" not in r for r in result.history)  # no game: no weight
     assert "val_psnr" in result.history[2] and "val_psnr" in result.history[5]
     assert sorted(p.name for p in (tmp_path / "run" / "samples").iterdir()) == ["step_00000003.png", "step_00000006.png"]
     assert (tmp_path / "run" / "checkpoints" / "step_00000006.pt").exists()
@@ -68,7 +68,8 @@ def test_srgan_run_trains_both_networks_on_eq3(tmp_path, images):
     result = trainer.fit()
     assert _changed(g0, trainer.generator) == set(g0) and _changed(d0, trainer.discriminator) == set(d0)
     for row in result.history:  # one step per row: G's loss is Eq. (3), content + 10^-3 * adversarial
-        assert row["loss_g"] == pytest.approx(row["content"] + 1e-3 * row["adversarial"], rel=1e-5)
+        assert row["adversarial_weight"] == 1e-3  # logged, so a history joined from stages plots weighted terms
+        assert row["loss_g"] == pytest.approx(row["content"] + row["adversarial_weight"] * row["adversarial"], rel=1e-5)
         assert 0 < row["d_fake"] < 1 and 0 < row["d_real"] < 1 and row["loss_d"] > 0
     state = load_checkpoint(tmp_path / "gan" / "checkpoints" / "step_00000004.pt")
     assert {"generator", "discriminator", "opt_g", "opt_d", "sched_g", "sched_d", "rng", "config", "step"} == set(state)

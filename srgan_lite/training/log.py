@@ -11,9 +11,11 @@ import numpy as np
 
 from ..utils import grey_to_rgb
 
-#: Columns of ``history.csv`` ("lr" is the learning rate; a resumed run rewrites the file with these).
-HISTORY_FIELDS = ("step", "lr", "loss_g", "content", "pixel", "phase", "artifact", "adversarial", "loss_d", "d_real",
-                  "d_fake", "val_psnr", "val_ssim", "images_per_s", "elapsed_s")
+#: Columns of ``history.csv`` ("lr" is the learning rate; "adversarial" the unweighted l_Gen, "adversarial_weight"
+#: its weight in Eq. 3, so that a history joined from stages of different weights plots its weighted terms; a
+#: resumed run rewrites the file with these).
+HISTORY_FIELDS = ("step", "lr", "loss_g", "content", "pixel", "phase", "artifact", "adversarial", "adversarial_weight",
+                  "loss_d", "d_real", "d_fake", "val_psnr", "val_ssim", "images_per_s", "elapsed_s")
 
 
 class RunLog:

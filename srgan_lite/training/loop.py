@@ -162,6 +162,8 @@ class Trainer:
             if due(run.log_every):
                 row.update(lr=self.opt_g.param_groups[0]["lr"], **window.row(info, self.config.data.batch_size),
                            elapsed_s=time.perf_counter() - started)
+                if run.stage == "srgan":
+                    row["adversarial_weight"] = self.config.loss.adversarial_weight
             if due(run.val_every):
                 row.update(self.validate())
             if len(row) > 1:
