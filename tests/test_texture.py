@@ -9,7 +9,13 @@ from srgan_lite.data.convert import image_to_tensor
 from srgan_lite.data.imresize import bicubic_degrade, imresize_uint8, modcrop
 from srgan_lite.data.io import read_image
 from srgan_lite.errors import ConfigError
-from srgan_lite.evaluation.texture import band_energy_ratios, lattice_excess, lattice_frequencies, top_octave_energy
+from srgan_lite.evaluation.texture import (
+    band_energy_ratios,
+    lattice_excess,
+    lattice_frequencies,
+    top_octave_energy,
+    top_octave_share,
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +61,16 @@ def test_top_octave_energy_sees_what_bicubic_cannot_make(baboon):
     assert top_octave_energy(sharpened, hr)[0].item() > 2
     assert top_octave_energy(_noise(hr, 6), hr)[0].item() > 1.05  # noise adds energy: never read it alone
     assert top_octave_energy(_noise(_bicubic(baboon, 4), 6), hr)[0].item() > 10 * top.item()
+
+
+def test_top_octave_share_is_the_band_of_white_noise_and_near_zero_for_bicubic(baboon):
+    g = torch.Generator().manual_seed(0)
+    grey = (0.5 + 0.1 * torch.randn(1, 1, 200, 240, generator=g, dtype=torch.float64)).clamp(0, 1).expand(1, 3, -1, -1)
+    # a flat spectrum: the band's share of the frequency square, 1 - pi * 0.25^2
+    assert top_octave_share(grey).item() == pytest.approx(1 - np.pi / 16, abs=0.02)
+    hr, bicubic = _tensor(baboon), _bicubic(baboon, 4)
+    assert 0.02 < top_octave_share(hr).item() < 0.2  # fur: a few percent of all power (5.5%), most is coarser
+    assert top_octave_share(bicubic).item() < 0.01 * top_octave_share(hr).item()  # bicubic x4 leaves the band empty
 
 
 def test_band_edges_follow_the_scale(baboon):

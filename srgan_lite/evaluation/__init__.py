@@ -29,7 +29,14 @@ from .protocol import (
     format_results,
     protocol_text,
 )
-from .texture import TOP_OCTAVE, band_energy_ratios, lattice_excess, lattice_frequencies, top_octave_energy
+from .texture import (
+    TOP_OCTAVE,
+    band_energy_ratios,
+    lattice_excess,
+    lattice_frequencies,
+    top_octave_energy,
+    top_octave_share,
+)
 
 __all__ = [
     "band_energy_ratios", "BASELINES", "DATA_RANGE", "DISTANCE_TAPS", "EvalResult", "evaluate", "feature_distance",
@@ -37,5 +44,5 @@ __all__ = [
     "lattice_frequencies", "niqe", "niqe_applies", "niqe_y", "PAPER_ROW", "paper_score", "PaperScore",
     "PERCEPTUAL_NOTE", "PROTOCOL", "protocol_text", "psnr", "psnr_image", "psnr_ssim", "radial_power_spectrum",
     "rgb_to_y", "spectral_energy_ratio", "ssim", "ssim_image", "TABLE_ROWS", "TOP_OCTAVE", "top_octave_energy",
-    "Y_COEFFS", "Y_OFFSET",
+    "top_octave_share", "Y_COEFFS", "Y_OFFSET",
 ]

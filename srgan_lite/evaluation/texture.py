@@ -92,6 +92,26 @@ def top_octave_energy(sr: Tensor, hr: Tensor, *, scale: int = 4, full_range: boo
     return ratios[:, -1], below
 
 
+def top_octave_share(images: Tensor, *, scale: int = 4, full_range: bool = False) -> Tensor:
+    """Fraction of an image's power above 0.25 cycles/px, per image: how much finest-scale detail an original holds.
+
+    The same windowed spectrum as :func:`top_octave_energy` (Y, ``scale`` px shaved, mean removed, 2-D Hann
+    window), of one image instead of a ratio of two: ``E_top(x) / E_all(x)``. White noise scores the band's share
+    of the frequency square, 1 - pi / 16 ~ 0.80; a smooth image ~0. It is what makes a fraction of HR's
+    top-octave energy mean different things on different sets: the sharper the originals, the more of that
+    power a model has to invent, so the same model reaches a smaller fraction of it.
+
+    Args:
+        images: float (N, 3, H, W) in [0, 1].
+
+    Returns:
+        (N,) float64.
+    """
+    y, _ = _prepare(images, images, scale, True, full_range)
+    power, radius = _windowed_power(y)
+    return power[:, radius >= TOP_OCTAVE].sum(dim=1) / power.sum(dim=(1, 2))
+
+
 def lattice_frequencies(scale: int) -> list[tuple[int, int]]:
     """The distinct lattice frequencies ``(k/scale, l/scale)`` cycles/px as (k, l), k, l in 0..scale-1.
 
