@@ -63,7 +63,7 @@ def test_ema_is_saved_resumed_validated_and_exported(tmp_path, images):  # noqa:
     assert not all(torch.equal(v, trainer.generator.state_dict()[k]) for k, v in exported.items())
     ema_psnr = evaluate(trainer.ema.module, val, scale=4, device="cpu").psnr_y
     assert resumed.final["val_psnr"] == pytest.approx(ema_psnr, abs=1e-9)  # validation scores the average
-    assert set(resumed.history[-1]) <= {"step", "lr", "loss_g", "content", "adversarial", "loss_d", "d_real",
+    assert set(resumed.history[-1]) <= {"step", "lr", "loss_g", "content", "adversarial", "adversarial_weight", "loss_d", "d_real",
                                         "d_fake", "val_psnr", "val_ssim", "images_per_s", "elapsed_s"}
 
 
