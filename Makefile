@@ -27,18 +27,18 @@ book: $(STAMP)
 NBVAL_CHAPTERS := $(sort $(wildcard book/*.ipynb))
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -q -m "not browser"
+	$(BIN)/python -m pytest tests -q -m "not browser" --durations=10
 
 # Re-executes every chapter (CPU quick profile) and compares it with its stored outputs.
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 $(NBVAL_CHAPTERS) -q -p no:cacheprovider
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 $(NBVAL_CHAPTERS) -q -p no:cacheprovider --durations=12
 
 # Unit tests, the browser test of the rendered book (tests/test_book_browser.py: headless Chromium over every
 # page of _build/html, which it builds first when stale; skipped with a reason where Chromium is absent), then
 # nbval over the chapters.
 test: $(STAMP)
-	$(BIN)/python -m pytest tests -q
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 $(NBVAL_CHAPTERS) -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests -q --durations=10
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 $(NBVAL_CHAPTERS) -q -p no:cacheprovider --durations=12
 
 browser-test: $(STAMP)
 	SRGAN_LITE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/test_book_browser.py -q
