@@ -66,7 +66,7 @@ CALIBRATION = (
 MODELS = (
     ("srresnet_x4", "SRResNet", "SRResNet (MSE), the paper's Table 2"),
     ("srgan_mse_x4", "SRGAN-MSE", "SRGAN with the MSE content loss, the paper's Table 1"),
-    ("srgan_x4", "SRGAN", "SRGAN (VGG54 content loss), the paper's Table 2"),
+    ("srgan_x4", "SRGAN", "SRGAN, the paper's Table 2 (ours: Lite0 content loss, the recipe of chapter 8b)"),
 )
 LR_DEGRADATION = ("srgan_lite.data.imresize.bicubic_degrade(HR, 4): HR mod-cropped to a multiple of 4, then MATLAB "
                   "imresize 1/4 (bicubic, antialiased, replicate borders, uint8 after each pass) of the whole image")
