@@ -50,3 +50,15 @@ def test_read_history_of_a_shipped_run_and_of_a_file(tmp_path):
     assert weights.read_history(csv_file) == [{"step": 1.0, "loss": 0.5}, {"step": 2.0, "loss": 0.25, "val_psnr": 30.5}]
     with pytest.raises(WeightsError, match="no training history"):
         weights.read_history(tmp_path / "missing.csv")
+
+
+def test_plot_training_run_draws_one_unjoined_metric_line_per_stage():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    history = [{"step": s, "loss_g": 1.0 / s, "val_psnr": 25.0 + s if s <= 4 else 20.0 + s} for s in range(1, 9)]
+    fig = viz.plot_training_run(history, segments={"first stage": 4, "second stage": 8})
+    lines = [line for line in fig.axes[1].get_lines() if line.get_label() in ("first stage", "second stage")]
+    assert [list(line.get_xdata()) for line in lines] == [[1, 2, 3, 4], [5, 6, 7, 8]]  # no line joins step 4 to 5
+    single = viz.plot_training_run(history)
+    assert [list(line.get_xdata()) for line in single.axes[1].get_lines()] == [list(range(1, 9))]

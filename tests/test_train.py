@@ -247,6 +247,8 @@ def test_resume_matches_uninterrupted_run(tmp_path, images, stage):
         assert losses_by_step(resumed.history, key) == losses_by_step(full.history, key), key
         assert losses_by_step(first.history, key) == losses_by_step(full.history, key), key
     assert len(resumed.history) == 8
+    elapsed = [row["elapsed_s"] for row in resumed.history]  # the clock goes on from step 4's row, not from 0
+    assert elapsed[4] > elapsed[3] > 0 and elapsed == sorted(elapsed)
 
 
 def test_sigkill_then_resume_ends_where_an_uninterrupted_run_ends(tmp_path):

@@ -149,6 +149,8 @@ class Trainer:
         log = RunLog(self.run_dir, self.history, enabled=info.is_main, progress=run.progress, start=self.step,
                      total=run.steps, print_rows=bool(run.log_every))
         window, started, last_ckpt = LossWindow(self.device), time.perf_counter(), None
+        # a resumed run's clock goes on from its last logged row, so elapsed_s is the training time of all segments
+        earlier_s = next((row["elapsed_s"] for row in reversed(self.history) if "elapsed_s" in row), 0.0)
         for lr_image, hr_image in self.batches():
             self.step += 1
             window.add(self.train_step(lr_image, hr_image))
@@ -161,7 +163,7 @@ class Trainer:
             row = {"step": self.step}
             if due(run.log_every):
                 row.update(lr=self.opt_g.param_groups[0]["lr"], **window.row(info, self.config.data.batch_size),
-                           elapsed_s=time.perf_counter() - started)
+                           elapsed_s=earlier_s + time.perf_counter() - started)
                 if run.stage == "srgan":
                     row["adversarial_weight"] = self.config.loss.adversarial_weight
             if due(run.val_every):

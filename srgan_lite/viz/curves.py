@@ -146,6 +146,7 @@ def plot_training_run(
     metric_label: str = "validation PSNR (dB)",
     title: str | None = None,
     smooth: int = 1,
+    segments: Mapping[str, int] | None = None,
     figsize: tuple[float, float] = (10.0, 3.6),
 ) -> Figure:
     """A training run at a glance: the loss (log scale) and a validation metric, side by side.
@@ -157,6 +158,8 @@ def plot_training_run(
         baselines: ``{label: value}`` drawn as dotted horizontal lines on the metric panel
             (e.g. bicubic interpolation on the same validation images).
         smooth: running-mean window of the loss (the raw curve is drawn faintly behind).
+        segments: ``{label: last step}`` of a run trained in stages, in order: the metric is drawn as one line per
+            stage, unjoined (stages that validate on different images must not look like one curve).
     """
     import matplotlib.pyplot as plt
 
@@ -173,8 +176,13 @@ def plot_training_run(
         ax_loss.set_yscale("log")
     ax_loss.set(xlabel="training step", ylabel=f"{loss_label} (log scale)", title=loss_label)
     x, y = finite_series(rows, metric_key)
-    if len(y):
-        ax_metric.plot(x, y, "o-", color="C1", linewidth=1.6, markersize=4, label="this run")
+    first = 0
+    for index, (label, last) in enumerate((segments or {"this run": float("inf")}).items()):
+        part = (x > first) & (x <= last)
+        if part.any():
+            ax_metric.plot(x[part], y[part], "o-", color=("C1", "C4", "C5", "C6")[index % 4], linewidth=1.6,
+                           markersize=4, label=label)
+        first = last
     for index, (label, value) in enumerate((baselines or {}).items()):
         ax_metric.axhline(value, color=f"C{index + 2}", linestyle=":", linewidth=1.4, label=f"{label}: {value:.2f}")
     ax_metric.set(xlabel="training step", ylabel=metric_label, title=metric_label)
