@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test unit nbval browser-test venv clean
+.PHONY: book test unit nbval browser-test venv clean chromium
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,12 +36,21 @@ nbval: $(STAMP)
 # Unit tests, the browser test of the rendered book (tests/test_book_browser.py: headless Chromium over every
 # page of _build/html, which it builds first when stale; skipped with a reason where Chromium is absent), then
 # nbval over the chapters.
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest tests -q --durations=10
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 $(NBVAL_CHAPTERS) -q -p no:cacheprovider --durations=12
 
-browser-test: $(STAMP)
+browser-test: $(STAMP) chromium
 	SRGAN_LITE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/test_book_browser.py -q
 
 clean:
 	rm -rf _build
+
+# The browser test drives Debian's Chromium (it never downloads a browser): installed here where it is missing and
+# apt-get can (as root); elsewhere the test skips with the reason, or fails under SRGAN_LITE_REQUIRE_BROWSER=1.
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; } && \
+	    echo "installed Debian's chromium for tests/test_book_browser.py"; } || \
+	  echo "note: no Chromium, and it cannot be installed here: tests/test_book_browser.py will skip (apt-get install chromium)"

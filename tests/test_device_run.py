@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = {"env.txt", "steps.jsonl", "steps.txt", "train.log", "history.csv", "generator.safetensors", "eval.txt",
@@ -68,7 +69,8 @@ def test_device_run_dry_run_continues_a_generator_and_a_recipe(tmp_path):
     for line in ("stage: srgan", "content: lite0_norm", "artifact_weight: 50.0", "ema_decay: 0.999", f"init: {init}"):
         assert line in recipe["train.log"], line
     rows = list(csv.DictReader(recipe["history.csv"].splitlines()))
-    assert {r["adversarial_weight"] for r in rows} == {"0.02"} and all(float(r["loss_d"]) > 0 for r in rows)
+    recipe_weight = yaml.safe_load((REPO / "configs" / "photos_srgan.yaml").read_text())["loss"]["adversarial_weight"]
+    assert {float(r["adversarial_weight"]) for r in rows} == {recipe_weight} and all(float(r["loss_d"]) > 0 for r in rows)
 
 
 def test_device_run_refuses_a_stage_it_cannot_run(tmp_path):

@@ -54,8 +54,13 @@ def test_relativistic_srgan_trains_both_networks(tmp_path, images):  # noqa: F81
     result = trainer.fit()
     assert all(not torch.equal(v, g0[k]) for k, v in trainer.generator.named_parameters())
     changed = {k for k, v in trainer.discriminator.named_parameters() if not torch.equal(v, d0[k])}
-    last_bias = [k for k in d0 if k.endswith("bias")][-1]  # RaGAN compares logits: their common offset has no gradient
-    assert changed == set(d0) - {last_bias}
+    last_bias = [k for k in d0 if k.endswith("bias")][-1]
+    assert changed >= set(d0) - {last_bias}  # every weight of D trains
+    # RaGAN compares logits, so their common offset (D's last bias) has no gradient: exactly in the loss, though on
+    # some CPUs rounding leaves a ~1e-9 gradient that Adam, which normalises it, turns into a full step
+    real, fake, offset = torch.randn(8), torch.randn(8), 3.0
+    for loss in (relativistic_discriminator_loss, relativistic_generator_loss):
+        assert loss(real + offset, fake + offset).item() == pytest.approx(loss(real, fake).item(), rel=1e-6)
     for row in result.history:
         assert row["loss_g"] == pytest.approx(row["content"] + 1e-3 * row["adversarial"], rel=1e-5)
 
